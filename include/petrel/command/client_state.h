@@ -1,0 +1,48 @@
+// What the server knows about one client, independent of the socket that carries it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace petrel::command {
+
+// Implemented by the network connection so commands can act on the socket side.
+class ClientLink {
+ public:
+  virtual ~ClientLink() = default;
+  // Close after the replies already produced are written (QUIT, CLIENT KILL, errors).
+  virtual void RequestClose() = 0;
+  // Processing was held (CLIENT PAUSE) and may go on.
+  virtual void Resume() = 0;
+  virtual size_t QueryBufferBytes() const = 0;
+  virtual size_t QueryBufferFree() const = 0;
+  virtual size_t OutputBufferBytes() const = 0;
+  virtual int Fd() const = 0;
+};
+
+struct CommandSpec;
+
+enum class ReplyMode : uint8_t { kOn, kOff, kSkip, kSkipNext };
+
+struct ClientState {
+  uint64_t id = 0;
+  std::string name;
+  std::string lib_name;
+  std::string lib_ver;
+  std::string addr;   // "ip:port", or "/path:0" for a Unix socket
+  std::string laddr;  // local side
+  bool unix_socket = false;
+  int db = 0;
+  int resp = 2;
+  bool authenticated = false;
+  bool close_after_reply = false;
+  bool no_evict = false;
+  ReplyMode reply_mode = ReplyMode::kOn;
+  int64_t created_ms = 0;
+  int64_t last_interaction_ms = 0;
+  const CommandSpec* last_command = nullptr;  // CLIENT LIST's cmd=
+  ClientLink* link = nullptr;
+};
+
+}  // namespace petrel::command

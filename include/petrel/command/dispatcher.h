@@ -1,0 +1,132 @@
+// Runs commands: finds the spec, checks arity and authentication, calls the handler, keeps the
+// statistics. It owns the keyspace and the registry of connected clients.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "petrel/command/client_state.h"
+#include "petrel/command/command_spec.h"
+#include "petrel/command/slowlog.h"
+#include "petrel/config/config.h"
+#include "petrel/resp/reply_builder.h"
+#include "petrel/storage/keyspace.h"
+#include "petrel/util/clock.h"
+
+namespace petrel::command {
+
+struct CommandStats {
+  uint64_t calls = 0;
+  uint64_t usec = 0;
+  uint64_t rejected_calls = 0;
+  uint64_t failed_calls = 0;
+};
+
+struct ServerStats {
+  uint64_t total_connections_received = 0;
+  uint64_t total_commands_processed = 0;
+  uint64_t rejected_connections = 0;
+  uint64_t net_input_bytes = 0;
+  uint64_t net_output_bytes = 0;
+  uint64_t total_error_replies = 0;
+  uint64_t client_query_buffer_limit_disconnections = 0;
+  uint64_t client_output_buffer_limit_disconnections = 0;
+  int64_t used_memory_peak = 0;
+  std::unordered_map<const CommandSpec*, CommandStats> commands;  // for INFO commandstats
+  resp::ErrorTally errors;                                        // error replies (errorstats)
+};
+
+// What the network side of the server offers to commands (SHUTDOWN, INFO's listener figures).
+class ServerHooks {
+ public:
+  virtual ~ServerHooks() = default;
+  virtual void RequestShutdown() = 0;
+  virtual int64_t TcpPort() const = 0;
+};
+
+enum class PauseMode : uint8_t { kNone, kWrite, kAll };
+
+class Dispatcher {
+ public:
+  Dispatcher(config::Config& config, const util::Clock& clock);
+
+  enum class Outcome {
+    kDone,    // the command ran (or was rejected) and its reply is written
+    kPaused,  // CLIENT PAUSE holds it back: keep it and call again after ClientLink::Resume()
+  };
+  // Runs one command (args[0] is its name) and writes its reply.
+  Outcome Dispatch(ClientState& client, std::span<const std::string_view> args,
+                   resp::ReplyBuilder& reply);
+
+  config::Config& config() { return config_; }
+  const config::Settings& settings() const { return config_.settings(); }
+  storage::Keyspace& keyspace() { return keyspace_; }
+  const util::Clock& clock() const { return clock_; }
+  ServerStats& stats() { return stats_; }
+  Slowlog& slowlog() { return slowlog_; }
+
+  // Clients: the connection registers its state while it is open.
+  uint64_t NextClientId() { return next_client_id_++; }
+  void AddClient(ClientState* c) { clients_[c->id] = c; }
+  void RemoveClient(ClientState* c) { clients_.erase(c->id); }
+  const std::map<uint64_t, ClientState*>& clients() const { return clients_; }
+
+  void set_hooks(ServerHooks* hooks) { hooks_ = hooks; }
+  ServerHooks* hooks() { return hooks_; }
+
+  // After CONFIG SET: apply what must change at once (log level, ...).
+  void ConfigChanged() {
+    if (on_config_changed) on_config_changed();
+  }
+  std::function<void()> on_config_changed;
+  // CONFIG RESETSTAT.
+  void ResetStats();
+  // Commands per second over the last cron samples (INFO instantaneous_ops_per_sec).
+  int64_t OpsPerSecond() const;
+
+  // CLIENT PAUSE / UNPAUSE.
+  void Pause(PauseMode mode, int64_t until_ms);
+  void Unpause();
+  // Background work, `hz` times a second: active expiry, pause deadlines, table shrinking.
+  void Cron();
+
+  const std::string& run_id() const { return run_id_; }
+  int64_t start_ms() const { return start_ms_; }
+  // Whether a client must AUTH before other commands (requirepass is set).
+  bool AuthRequired(const ClientState& c) const {
+    return !c.authenticated && !config_.settings().requirepass.empty();
+  }
+
+ private:
+  void Call(const CommandSpec& spec, const CommandSpec* parent, ClientState& client,
+            std::span<const std::string_view> args, resp::ReplyBuilder& reply);
+  bool HeldByPause(const CommandSpec& spec, ClientState& client);
+
+  config::Config& config_;
+  const util::Clock& clock_;
+  storage::Keyspace keyspace_;
+  ServerStats stats_;
+  Slowlog slowlog_;
+  std::map<uint64_t, ClientState*> clients_;
+  uint64_t next_client_id_ = 1;
+  ServerHooks* hooks_ = nullptr;
+  PauseMode pause_mode_ = PauseMode::kNone;
+  int64_t pause_until_ms_ = 0;
+  std::vector<uint64_t> paused_clients_;
+  std::string run_id_;
+  // Samples of (ms, total commands) taken by the cron for the ops/sec figure.
+  static constexpr size_t kOpsSamples = 16;
+  int64_t ops_sample_ms_[kOpsSamples] = {};
+  uint64_t ops_sample_count_[kOpsSamples] = {};
+  size_t ops_sample_next_ = 0;
+  int64_t last_ops_sample_ms_ = 0;
+  int64_t start_ms_ = 0;
+};
+
+}  // namespace petrel::command

@@ -1,0 +1,133 @@
+// Server settings and the one table of directives that drives the config file, the command line,
+// CONFIG GET/SET/REWRITE and docs/configuration.md.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace petrel::config {
+
+struct OutputBufferLimit {
+  int64_t hard = 0;
+  int64_t soft = 0;
+  int64_t soft_seconds = 0;
+};
+
+struct Settings {
+  // Network
+  std::vector<std::string> bind;
+  int64_t port = 0;
+  std::string unixsocket;
+  int64_t unixsocketperm = 0;
+  int64_t tcp_backlog = 0;
+  int64_t timeout = 0;
+  int64_t tcp_keepalive = 0;
+  int64_t maxclients = 0;
+  bool protected_mode = true;
+  // Server
+  bool daemonize = false;
+  std::string pidfile;
+  std::string loglevel;
+  std::string logfile;
+  int64_t databases = 0;
+  int64_t hz = 0;
+  bool dynamic_hz = true;
+  std::string dir;
+  std::string requirepass;
+  // Limits
+  int64_t proto_max_bulk_len = 0;
+  int64_t client_query_buffer_limit = 0;
+  OutputBufferLimit obuf_normal, obuf_replica, obuf_pubsub;
+  int64_t maxmemory = 0;
+  std::string maxmemory_policy;
+  int64_t maxmemory_samples = 0;
+  // Persistence (written by later subsystems; parsed and reported now)
+  std::string save;
+  std::string dbfilename;
+  bool appendonly = false;
+  std::string appendfilename;
+  std::string appenddirname;
+  std::string appendfsync;
+  // Monitoring
+  int64_t slowlog_log_slower_than = 0;
+  int64_t slowlog_max_len = 0;
+  int64_t latency_monitor_threshold = 0;
+  std::string notify_keyspace_events;
+  // Lazy freeing (accepted for compatibility; freeing is synchronous)
+  bool lazyfree_lazy_user_flush = false;
+  bool lazyfree_lazy_user_del = false;
+  bool lazyfree_lazy_expire = false;
+  bool lazyfree_lazy_eviction = false;
+  bool lazyfree_lazy_server_del = false;
+};
+
+enum class Kind { kBool, kInt, kMemory, kEnum, kString, kSpecial };
+
+struct Directive {
+  std::string_view name;
+  std::string_view alias;  // an older name Redis also accepts, or empty
+  Kind kind;
+  bool is_mutable;
+  std::string_view default_value;
+  std::string_view help;  // one line for docs/configuration.md
+  std::variant<std::monostate, bool Settings::*, int64_t Settings::*, std::string Settings::*>
+      field;
+  int64_t min = 0;
+  int64_t max = 0;
+  std::span<const std::string_view> choices = {};  // kEnum
+  // kSpecial: parse words into settings (nullopt on success, else the reason) and format.
+  std::optional<std::string> (*parse)(Settings&, std::span<const std::string>) = nullptr;
+  std::string (*format)(const Settings&) = nullptr;
+};
+
+// Every directive Petrel supports, in documentation order.
+std::span<const Directive> Directives();
+const Directive* FindDirective(std::string_view name);
+
+// One redis.conf line that failed: what Redis prints before exiting.
+struct ConfigError {
+  std::string file;  // empty for the command line
+  int line = 0;
+  std::string text;    // the offending line
+  std::string reason;  // e.g. "Bad directive or wrong number of arguments"
+  std::string Format() const;
+};
+
+class Config {
+ public:
+  Config();  // every directive at its default
+
+  Settings& settings() { return settings_; }
+  const Settings& settings() const { return settings_; }
+  const std::string& config_file() const { return config_file_; }
+
+  // Applies redis.conf text (`origin` names the file for errors; `include` resolves relative to
+  // the current directory as in Redis). Returns the first error.
+  std::optional<ConfigError> LoadText(std::string_view text, const std::string& origin);
+  std::optional<ConfigError> LoadFile(const std::string& path);
+  void set_config_file(std::string path) { config_file_ = std::move(path); }
+
+  // Sets one directive from words (the file form). The reason on failure, as Redis words it.
+  std::optional<std::string> Apply(const Directive& d, std::span<const std::string> words);
+  std::string Get(const Directive& d) const;
+
+  // Writes the current settings into the config file the server started with, keeping its
+  // comments and unknown lines, as CONFIG REWRITE does.
+  std::optional<std::string> Rewrite() const;
+
+ private:
+  Settings settings_;
+  std::string config_file_;
+};
+
+// Turns `--port 6380 --save '' --replicaof 127.0.0.1 6379` (argv after the optional file name)
+// into redis.conf text: each option takes every word up to the next `--option`.
+std::string CommandLineToConfigText(std::span<const std::string> args);
+
+}  // namespace petrel::config

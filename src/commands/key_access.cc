@@ -1,0 +1,46 @@
+#include "key_access.h"
+
+#include <limits>
+
+#include "petrel/command/registry.h"
+#include "petrel/util/numbers.h"
+
+namespace petrel::commands {
+
+std::optional<int64_t> ExpireArgToAbsoluteMs(CommandContext& c, std::string_view text,
+                                             ExpireUnit unit, bool relative, bool positive) {
+  auto value = util::ParseInt64(text);
+  if (!value) {
+    c.reply.Error(command::errors::kNotInteger);
+    return std::nullopt;
+  }
+  int64_t ms = *value;
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  const std::string invalid = command::errors::InvalidExpire(CommandName(c));
+  if (positive && ms <= 0) {
+    c.reply.Error(invalid);
+    return std::nullopt;
+  }
+  if (unit == ExpireUnit::kSeconds) {
+    if (ms > kMax / 1000 || ms < std::numeric_limits<int64_t>::min() / 1000) {
+      c.reply.Error(invalid);
+      return std::nullopt;
+    }
+    ms *= 1000;
+  }
+  if (relative) {
+    const int64_t now = c.NowMs();
+    if (ms > kMax - now) {
+      c.reply.Error(invalid);
+      return std::nullopt;
+    }
+    ms += now;
+  }
+  return ms;
+}
+
+std::string CommandName(const CommandContext& c) {
+  return command::Registry::FullName(c.spec, command::Registry::Get().ParentOf(&c.spec));
+}
+
+}  // namespace petrel::commands

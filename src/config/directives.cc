@@ -1,0 +1,237 @@
+// The table of directives. Defaults are written as config text and parsed by the same code as
+// the file, so each directive's default lives in one place.
+#include <array>
+#include <charconv>
+
+#include "petrel/config/config.h"
+#include "petrel/util/numbers.h"
+
+namespace petrel::config {
+namespace {
+
+constexpr int64_t kIntMax = 2147483647;
+constexpr int64_t kLongMax = 9223372036854775807LL;
+
+constexpr std::array<std::string_view, 4> kLogLevels = {"debug", "verbose", "notice", "warning"};
+constexpr std::array<std::string_view, 8> kMaxmemoryPolicies = {
+    "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+    "allkeys-lru",  "allkeys-lfu",  "allkeys-random",  "noeviction"};
+constexpr std::array<std::string_view, 3> kFsyncPolicies = {"always", "everysec", "no"};
+
+std::optional<std::string> ParseBind(Settings& s, std::span<const std::string> words) {
+  if (words.empty()) return "wrong number of arguments";
+  s.bind.assign(words.begin(), words.end());
+  return std::nullopt;
+}
+
+std::string FormatBind(const Settings& s) {
+  std::string out;
+  for (const std::string& b : s.bind) {
+    if (!out.empty()) out += ' ';
+    out += b;
+  }
+  return out;
+}
+
+std::optional<std::string> ParseSave(Settings& s, std::span<const std::string> words) {
+  // "save" with no words or one empty word disables snapshots; otherwise pairs of integers.
+  if (words.empty() || (words.size() == 1 && words[0].empty())) {
+    s.save.clear();
+    return std::nullopt;
+  }
+  if (words.size() % 2 != 0) return "Invalid save parameters";
+  std::string text;
+  for (const std::string& w : words) {
+    auto n = util::ParseInt64(w);
+    if (!n || *n < 0) return "Invalid save parameters";
+    if (!text.empty()) text += ' ';
+    text += std::to_string(*n);
+  }
+  s.save = text;
+  return std::nullopt;
+}
+
+std::string FormatSave(const Settings& s) { return s.save; }
+
+std::optional<std::string> ParseOutputLimits(Settings& s, std::span<const std::string> words) {
+  if (words.empty() || words.size() % 4 != 0) {
+    return "Wrong number of arguments in buffer limit configuration.";
+  }
+  Settings copy = s;
+  for (size_t i = 0; i < words.size(); i += 4) {
+    std::string cls = words[i];
+    for (char& c : cls) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    OutputBufferLimit* target = nullptr;
+    if (cls == "normal") {
+      target = &copy.obuf_normal;
+    } else if (cls == "slave" || cls == "replica") {
+      target = &copy.obuf_replica;
+    } else if (cls == "pubsub") {
+      target = &copy.obuf_pubsub;
+    } else {
+      return "Invalid client class specified in buffer limit configuration.";
+    }
+    auto hard = util::ParseMemory(words[i + 1]);
+    auto soft = util::ParseMemory(words[i + 2]);
+    auto secs = util::ParseInt64(words[i + 3]);
+    if (!hard || !soft || !secs || *hard < 0 || *soft < 0 || *secs < 0) {
+      return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+    }
+    *target = {*hard, *soft, *secs};
+  }
+  s = copy;
+  return std::nullopt;
+}
+
+std::string FormatOutputLimits(const Settings& s) {
+  auto one = [](std::string_view name, const OutputBufferLimit& l) {
+    return std::string(name) + ' ' + std::to_string(l.hard) + ' ' + std::to_string(l.soft) + ' ' +
+           std::to_string(l.soft_seconds);
+  };
+  return one("normal", s.obuf_normal) + ' ' + one("slave", s.obuf_replica) + ' ' +
+         one("pubsub", s.obuf_pubsub);
+}
+
+// Keeps the flags in Redis's canonical order so CONFIG GET matches ("KEA" -> "AKE").
+std::optional<std::string> ParseNotify(Settings& s, std::span<const std::string> words) {
+  if (words.size() != 1) return "wrong number of arguments";
+  constexpr std::string_view kAll = "g$lshzxetd";
+  bool flag[128] = {};
+  for (char c : words[0]) {
+    if (c == 'A') {
+      for (char a : kAll) flag[static_cast<int>(a)] = true;
+      continue;
+    }
+    if (std::string_view("g$lshzxeKEtmdn").find(c) == std::string_view::npos) {
+      return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+    }
+    flag[static_cast<int>(c)] = true;
+  }
+  std::string out;
+  bool all = true;
+  for (char a : kAll) all = all && flag[static_cast<int>(a)];
+  if (all) {
+    out += 'A';
+  } else {
+    for (char a : kAll) {
+      if (flag[static_cast<int>(a)]) out += a;
+    }
+  }
+  for (char c : std::string_view("KEmn")) {
+    if (flag[static_cast<int>(c)]) out += c;
+  }
+  s.notify_keyspace_events = out;
+  return std::nullopt;
+}
+
+std::string FormatNotify(const Settings& s) { return s.notify_keyspace_events; }
+
+using S = Settings;
+
+const std::vector<Directive>& Table() {
+  static const std::vector<Directive> table = {
+      {"bind", "", Kind::kSpecial, false, "* -::*",
+       "Addresses to listen on (IPv4 and IPv6); a leading '-' marks an optional address.", {}, 0,
+       0, {}, ParseBind, FormatBind},
+      {"port", "", Kind::kInt, false, "6379", "TCP port; 0 disables TCP.", &S::port, 0, 65535},
+      {"unixsocket", "", Kind::kString, false, "\"\"", "Path of a Unix socket to listen on as well.",
+       &S::unixsocket},
+      {"unixsocketperm", "", Kind::kInt, false, "0", "Permissions of the Unix socket (octal).",
+       &S::unixsocketperm, 0, 0777},
+      {"tcp-backlog", "", Kind::kInt, false, "511", "listen() backlog.", &S::tcp_backlog, 0,
+       kIntMax},
+      {"timeout", "", Kind::kInt, true, "0", "Close a client idle for this many seconds (0: never).",
+       &S::timeout, 0, kIntMax},
+      {"tcp-keepalive", "", Kind::kInt, true, "300", "SO_KEEPALIVE interval in seconds (0: off).",
+       &S::tcp_keepalive, 0, kIntMax},
+      {"maxclients", "", Kind::kInt, true, "10000", "Most clients connected at once.",
+       &S::maxclients, 1, 4294967295LL},
+      {"protected-mode", "", Kind::kBool, true, "yes",
+       "Without a password and an explicit bind, accept only loopback clients.",
+       &S::protected_mode},
+      {"daemonize", "", Kind::kBool, false, "no", "Detach and run in the background.",
+       &S::daemonize},
+      {"pidfile", "", Kind::kString, false, "\"\"", "Write the process id here.", &S::pidfile},
+      {"loglevel", "", Kind::kEnum, true, "notice", "debug, verbose, notice or warning.",
+       &S::loglevel, 0, 0, kLogLevels},
+      {"logfile", "", Kind::kString, false, "\"\"", "Log file; empty logs to standard output.",
+       &S::logfile},
+      {"databases", "", Kind::kInt, false, "16", "Number of databases.", &S::databases, 1,
+       kIntMax},
+      {"hz", "", Kind::kInt, true, "10", "Background task frequency (expiry, timeouts), 1-500.",
+       &S::hz, 0, kIntMax},
+      {"dynamic-hz", "", Kind::kBool, true, "yes", "Accepted; the frequency stays at hz.",
+       &S::dynamic_hz},
+      {"dir", "", Kind::kString, true, "./", "Working directory for files the server writes.",
+       &S::dir},
+      {"requirepass", "", Kind::kString, true, "\"\"", "Password clients must AUTH with.",
+       &S::requirepass},
+      {"proto-max-bulk-len", "", Kind::kMemory, true, "512mb", "Largest bulk string accepted.",
+       &S::proto_max_bulk_len, 1024 * 1024, kLongMax},
+      {"client-query-buffer-limit", "", Kind::kMemory, true, "1gb",
+       "Largest query buffer of one client.", &S::client_query_buffer_limit, 1024 * 1024,
+       kLongMax},
+      {"client-output-buffer-limit", "", Kind::kSpecial, true,
+       "normal 0 0 0 slave 256mb 64mb 60 pubsub 32mb 8mb 60",
+       "Per class: hard limit, soft limit, soft seconds.", {}, 0, 0, {}, ParseOutputLimits,
+       FormatOutputLimits},
+      {"maxmemory", "", Kind::kMemory, true, "0", "Accepted and reported; no eviction yet.",
+       &S::maxmemory, 0, kLongMax},
+      {"maxmemory-policy", "", Kind::kEnum, true, "noeviction",
+       "Accepted and reported; no eviction yet.", &S::maxmemory_policy, 0, 0, kMaxmemoryPolicies},
+      {"maxmemory-samples", "", Kind::kInt, true, "5", "Accepted and reported.",
+       &S::maxmemory_samples, 1, 64},
+      {"save", "", Kind::kSpecial, true, "3600 1 300 100 60 10000",
+       "Snapshot points (seconds changes ...); persistence arrives with its own issue.", {}, 0, 0,
+       {}, ParseSave, FormatSave},
+      {"dbfilename", "", Kind::kString, true, "dump.rdb", "RDB file name.", &S::dbfilename},
+      {"appendonly", "", Kind::kBool, true, "no", "AOF persistence (arrives with its own issue).",
+       &S::appendonly},
+      {"appendfilename", "", Kind::kString, false, "appendonly.aof", "AOF base name.",
+       &S::appendfilename},
+      {"appenddirname", "", Kind::kString, false, "appendonlydir", "AOF directory.",
+       &S::appenddirname},
+      {"appendfsync", "", Kind::kEnum, true, "everysec", "always, everysec or no.",
+       &S::appendfsync, 0, 0, kFsyncPolicies},
+      {"slowlog-log-slower-than", "", Kind::kInt, true, "10000", "Accepted and reported.",
+       &S::slowlog_log_slower_than, -1, kLongMax},
+      {"slowlog-max-len", "", Kind::kInt, true, "128", "Accepted and reported.",
+       &S::slowlog_max_len, 0, kLongMax},
+      {"latency-monitor-threshold", "", Kind::kInt, true, "0", "Accepted and reported.",
+       &S::latency_monitor_threshold, 0, kLongMax},
+      {"notify-keyspace-events", "", Kind::kSpecial, true, "\"\"",
+       "Keyspace notification classes.", {}, 0, 0, {}, ParseNotify, FormatNotify},
+      {"lazyfree-lazy-user-flush", "", Kind::kBool, true, "no", "Accepted; frees synchronously.",
+       &S::lazyfree_lazy_user_flush},
+      {"lazyfree-lazy-user-del", "", Kind::kBool, true, "no", "Accepted; frees synchronously.",
+       &S::lazyfree_lazy_user_del},
+      {"lazyfree-lazy-expire", "", Kind::kBool, true, "no", "Accepted; frees synchronously.",
+       &S::lazyfree_lazy_expire},
+      {"lazyfree-lazy-eviction", "", Kind::kBool, true, "no", "Accepted; frees synchronously.",
+       &S::lazyfree_lazy_eviction},
+      {"lazyfree-lazy-server-del", "", Kind::kBool, true, "no", "Accepted; frees synchronously.",
+       &S::lazyfree_lazy_server_del},
+  };
+  return table;
+}
+
+}  // namespace
+
+std::span<const Directive> Directives() { return Table(); }
+
+const Directive* FindDirective(std::string_view name) {
+  for (const Directive& d : Table()) {
+    if (d.name.size() != name.size() && d.alias.size() != name.size()) continue;
+    auto eq = [&](std::string_view a) {
+      if (a.size() != name.size()) return false;
+      for (size_t i = 0; i < a.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(name[i])) != a[i]) return false;
+      }
+      return true;
+    };
+    if (eq(d.name) || (!d.alias.empty() && eq(d.alias))) return &d;
+  }
+  return nullptr;
+}
+
+}  // namespace petrel::config

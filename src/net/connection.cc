@@ -1,0 +1,260 @@
+#include "petrel/net/connection.h"
+
+#include <spdlog/spdlog.h>
+
+#include "petrel/net/connection_manager.h"
+
+namespace petrel::net {
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024;
+// An idle connection keeps at most this much read buffer; a client that sent one huge
+// command does not hold its memory after the command ran.
+constexpr size_t kIdleBufferMax = 64 * 1024;
+// Stop reading a client whose replies are piling up, until they drain (TCP pushes back).
+constexpr size_t kPendingOutputReadLimit = 4 * 1024 * 1024;
+
+template <typename Endpoint>
+std::string FormatEndpoint(const Endpoint& ep) {
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+std::string FormatEndpoint(const asio::local::stream_protocol::endpoint& ep) {
+  return ep.path() + ":0";
+}
+
+}  // namespace
+
+template <typename Socket>
+Connection<Socket>::Connection(Socket socket, command::Dispatcher& dispatcher,
+                               ConnectionManager& manager)
+    : socket_(std::move(socket)), dispatcher_(dispatcher), manager_(manager), reply_(&out_) {}
+
+template <typename Socket>
+Connection<Socket>::~Connection() = default;
+
+template <typename Socket>
+int Connection<Socket>::Fd() const {
+  return const_cast<Socket&>(socket_).native_handle();
+}
+
+template <typename Socket>
+void Connection<Socket>::Start(std::string_view refusal) {
+  asio::error_code ec;
+  auto remote = socket_.remote_endpoint(ec);
+  if (!ec) state_.addr = FormatEndpoint(remote);
+  auto local = socket_.local_endpoint(ec);
+  if (!ec) state_.laddr = FormatEndpoint(local);
+  state_.unix_socket = std::is_same_v<Socket, asio::local::stream_protocol::socket>;
+  if (state_.unix_socket) state_.addr = state_.laddr;
+  state_.id = dispatcher_.NextClientId();
+  state_.created_ms = dispatcher_.clock().NowMs();
+  state_.last_interaction_ms = state_.created_ms;
+  state_.authenticated = dispatcher_.settings().requirepass.empty();
+  state_.link = this;
+  if (!refusal.empty()) {
+    // Refused before registration: send the error and close.
+    closed_ = false;
+    out_.assign(refusal);
+    state_.close_after_reply = true;
+    registered_ = false;
+    Flush();
+    return;
+  }
+  registered_ = true;
+  dispatcher_.AddClient(&state_);
+  std::weak_ptr<Connection> weak = this->shared_from_this();
+  manager_.Add(state_.id, {&state_, [weak] {
+                             if (auto self = weak.lock()) self->Abort();
+                           }});
+  ++dispatcher_.stats().total_connections_received;
+  buffer_.resize(kReadChunk);
+  Read();
+}
+
+template <typename Socket>
+void Connection<Socket>::Read() {
+  if (reading_ || closed_) return;
+  if (buffer_.size() - end_ < kReadChunk / 2) {
+    if (start_ > 0) {
+      std::memmove(buffer_.data(), buffer_.data() + start_, end_ - start_);
+      end_ -= start_;
+      start_ = 0;
+    }
+    if (buffer_.size() - end_ < kReadChunk / 2) buffer_.resize(std::max(buffer_.size() * 2, end_ + kReadChunk));
+  }
+  reading_ = true;
+  socket_.async_read_some(asio::buffer(buffer_.data() + end_, buffer_.size() - end_),
+                          [self = this->shared_from_this()](const asio::error_code& ec, size_t n) {
+                            self->OnRead(ec, n);
+                          });
+}
+
+template <typename Socket>
+void Connection<Socket>::OnRead(const asio::error_code& ec, size_t n) {
+  reading_ = false;
+  if (closed_) return;
+  if (ec) {
+    Close();
+    return;
+  }
+  end_ += n;
+  dispatcher_.stats().net_input_bytes += n;
+  state_.last_interaction_ms = dispatcher_.clock().NowMs();
+  ProcessInput();
+  if (closed_) return;
+  const int64_t limit = dispatcher_.settings().client_query_buffer_limit;
+  if (static_cast<int64_t>(end_ - start_) > limit) {
+    spdlog::warn("Closing client that reached max query buffer length: id={} addr={} (qbuf "
+                 "initial bytes: {})",
+                 state_.id, state_.addr, end_ - start_);
+    ++dispatcher_.stats().client_query_buffer_limit_disconnections;
+    Close();
+    return;
+  }
+  Flush();
+  if (!closed_ && !state_.close_after_reply && !paused_ &&
+      OutputBufferBytes() < kPendingOutputReadLimit) {
+    Read();
+  }
+}
+
+template <typename Socket>
+void Connection<Socket>::ProcessInput() {
+  const config::Settings& s = dispatcher_.settings();
+  while (start_ < end_ && !state_.close_after_reply && !closed_) {
+    resp::ParseLimits limits;
+    limits.max_bulk_len = s.proto_max_bulk_len;
+    limits.auth_required = dispatcher_.AuthRequired(state_);
+    const std::string_view input(buffer_.data() + start_, end_ - start_);
+    const resp::ParseStatus status = parser_.Parse(input, limits);
+    if (status == resp::ParseStatus::kNeedMore) break;
+    if (status == resp::ParseStatus::kError) {
+      spdlog::debug("Protocol error ({}) from client: id={} addr={}", parser_.error(), state_.id,
+                    state_.addr);
+      reply_.Error(parser_.error());
+      state_.close_after_reply = true;
+      start_ = end_;
+      break;
+    }
+    auto args = parser_.args();
+    if (!args.empty()) {
+      reply_.set_protocol(state_.resp);
+      if (dispatcher_.Dispatch(state_, args, reply_) ==
+          command::Dispatcher::Outcome::kPaused) {
+        paused_ = true;
+        parser_.Reset();
+        break;
+      }
+    }
+    start_ += parser_.consumed();
+  }
+  if (start_ == end_) {
+    start_ = end_ = 0;
+    if (buffer_.size() > kIdleBufferMax) std::string(kReadChunk, '\0').swap(buffer_);
+  }
+}
+
+template <typename Socket>
+bool Connection<Socket>::CheckOutputLimits() {
+  const config::OutputBufferLimit& limit = dispatcher_.settings().obuf_normal;
+  const auto pending = static_cast<int64_t>(OutputBufferBytes());
+  bool over = limit.hard > 0 && pending > limit.hard;
+  if (!over && limit.soft > 0 && pending > limit.soft) {
+    const int64_t now = dispatcher_.clock().NowMs();
+    if (over_soft_limit_since_ms_ == 0) {
+      over_soft_limit_since_ms_ = now;
+    } else if (now - over_soft_limit_since_ms_ > limit.soft_seconds * 1000) {
+      over = true;
+    }
+  } else if (!over) {
+    over_soft_limit_since_ms_ = 0;
+  }
+  if (over) {
+    spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits.", state_.id,
+                 state_.addr);
+    ++dispatcher_.stats().client_output_buffer_limit_disconnections;
+    Close();
+  }
+  return !over;
+}
+
+template <typename Socket>
+void Connection<Socket>::Flush() {
+  if (closed_ || writing_in_flight_) return;
+  if (out_.empty()) {
+    if (state_.close_after_reply) Close();
+    return;
+  }
+  if (!CheckOutputLimits()) return;
+  writing_.swap(out_);
+  out_.clear();
+  writing_in_flight_ = true;
+  asio::async_write(socket_, asio::buffer(writing_),
+                    [self = this->shared_from_this()](const asio::error_code& ec, size_t) {
+                      self->OnWrite(ec);
+                    });
+}
+
+template <typename Socket>
+void Connection<Socket>::OnWrite(const asio::error_code& ec) {
+  writing_in_flight_ = false;
+  dispatcher_.stats().net_output_bytes += writing_.size();
+  if (writing_.capacity() > kIdleBufferMax) {
+    std::string().swap(writing_);
+  } else {
+    writing_.clear();
+  }
+  if (closed_) return;
+  if (ec) {
+    Close();
+    return;
+  }
+  if (!out_.empty() || state_.close_after_reply) {
+    Flush();
+    return;
+  }
+  if (!reading_ && !paused_) Read();
+}
+
+template <typename Socket>
+void Connection<Socket>::RequestClose() {
+  asio::post(socket_.get_executor(), [self = this->shared_from_this()] { self->Close(); });
+}
+
+template <typename Socket>
+void Connection<Socket>::Resume() {
+  asio::post(socket_.get_executor(), [self = this->shared_from_this()] {
+    if (self->closed_) return;
+    self->paused_ = false;
+    self->ProcessInput();
+    self->Flush();
+    if (!self->closed_ && !self->paused_ && !self->state_.close_after_reply) self->Read();
+  });
+}
+
+template <typename Socket>
+void Connection<Socket>::Abort() {
+  Close();
+}
+
+template <typename Socket>
+void Connection<Socket>::Close() {
+  if (closed_) return;
+  closed_ = true;
+  if (registered_) {
+    dispatcher_.RemoveClient(&state_);
+    manager_.Remove(state_.id);
+    registered_ = false;
+  }
+  asio::error_code ignored;
+  socket_.shutdown(Socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  std::string().swap(buffer_);
+  std::string().swap(out_);
+}
+
+template class Connection<asio::ip::tcp::socket>;
+template class Connection<asio::local::stream_protocol::socket>;
+
+}  // namespace petrel::net
