@@ -91,8 +91,11 @@ int main(int argc, char** argv) {
                "petrel-server"};
   std::string config_file;
   bool test_config = false;
+  bool config_docs = false;
   app.add_option("config", config_file, "redis.conf-style configuration file ('-' for stdin)");
   app.add_flag("--test-config", test_config, "Check the configuration and exit");
+  app.add_flag("--config-docs", config_docs,
+               "Print the directive reference of docs/configuration.md and exit");
   app.set_version_flag("-v,--version",
                        std::string("Petrel server v=") + std::string(petrel::kPetrelVersion) +
                            " (Redis " + std::string(petrel::kRedisCompatVersion) +
@@ -110,7 +113,7 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     const bool known = a == "-h" || a == "--help" || a == "-v" || a == "--version" ||
-                       a == "--test-config";
+                       a == "--test-config" || a == "--config-docs";
     if (known || (directives.empty() && i == 0 && a.rfind("--", 0) != 0)) {
       own.push_back(a);
     } else {
@@ -124,6 +127,10 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
 
+  if (config_docs) {
+    std::cout << petrel::config::DirectivesMarkdown();
+    return 0;
+  }
   Config config;
   if (!config_file.empty()) {
     std::optional<petrel::config::ConfigError> err;

@@ -256,6 +256,19 @@ std::optional<std::string> Config::Rewrite() const {
   return std::nullopt;
 }
 
+std::string DirectivesMarkdown() {
+  std::string out =
+      "| directive | default | set at runtime | meaning |\n"
+      "|---|---|---|---|\n";
+  for (const Directive& d : Directives()) {
+    std::string def(d.default_value);
+    if (def == "\"\"") def = "\"\" (empty)";
+    out += "| `" + std::string(d.name) + "` | `" + def + "` | " + (d.is_mutable ? "yes" : "no") +
+           " | " + std::string(d.help) + " |\n";
+  }
+  return out;
+}
+
 std::string CommandLineToConfigText(std::span<const std::string> args) {
   std::string text;
   for (const std::string& a : args) {

@@ -305,7 +305,7 @@ class Side:
         if self.conn is None or self.conn.eof:
             self.connect()
 
-    def reset_between_scripts(self):
+    def reset_between_scripts(self, before):
         """Fresh state for the next script; restarts the server if it misbehaves."""
         self.close()
         try:
@@ -315,7 +315,8 @@ class Side:
             if reply != b"+OK\r\n":
                 raise RuntimeError(f"FLUSHALL replied {reply!r}")
         except Exception as e:  # noqa: BLE001 - any failure means: restart
-            self.notes.append(f"{self.name}: reset failed ({e}); server restarted")
+            self.notes.append(f"{self.name}: reset before {before} failed ({e}); "
+                              f"server restarted")
             try:
                 self.server.stop()
             except tl.ServerError as crash:
@@ -323,6 +324,36 @@ class Side:
             self.server.failed = False
             self.server.start()
         self.connect()
+
+    def resync(self):
+        """After a mismatch: send ECHO <token> and discard replies until its echo arrives.
+
+        Returns a note when stray replies were discarded or the connection had to be
+        reopened (state such as the selected db or RESP version is then lost), else None.
+        """
+        if self.conn is None or self.conn.eof:
+            return None
+        self._sync_counter = getattr(self, "_sync_counter", 0) + 1
+        token = b"differential-sync-%d" % self._sync_counter
+        expected = b"$%d\r\n%s\r\n" % (len(token), token)
+        try:
+            self.conn.send(tl.encode_command(b"ECHO", token))
+        except tl.ConnectionClosed:
+            self.close()
+            return "connection found closed while resynchronising; reconnected"
+        stray = []
+        while len(stray) < 100000:
+            reply = self.read()
+            if reply == expected:
+                break
+            if reply.startswith(b"<"):
+                return (f"no answer to the resync ECHO ({reply[:80]!r}); reconnected"
+                        + (f" after {len(stray)} stray replies" if stray else ""))
+            stray.append(reply)
+        if not stray:
+            return None
+        return (f"discarded {len(stray)} stray repl{'y' if len(stray) == 1 else 'ies'} "
+                f"(first: {stray[0][:120]!r})")
 
     def read(self):
         """Read one reply; a timeout/close is an outcome and leads to a reconnect."""
@@ -456,6 +487,7 @@ class Mismatch:
         self.step = step
         self.a = a
         self.b = b
+        self.notes = []
 
     @property
     def key(self):
@@ -480,7 +512,7 @@ def first_difference(a, b, context=60):
 def run_script(name, steps, sides, dump=False):
     mismatches = []
     for side in sides:
-        side.reset_between_scripts()
+        side.reset_between_scripts(name)
     for step in steps:
         early = [run_step_send(side, step) for side in sides]
         outcomes = []
@@ -489,7 +521,13 @@ def run_script(name, steps, sides, dump=False):
         if dump:
             print(f"{name}:{step.lineno}: {step.text}\n    {show(outcomes[0], 4000)}")
         if len(sides) == 2 and outcomes[0] != outcomes[1]:
-            mismatches.append(Mismatch(name, step, outcomes[0], outcomes[1]))
+            m = Mismatch(name, step, outcomes[0], outcomes[1])
+            # Realign both reply streams so one bug does not shift every later comparison.
+            for side in sides:
+                note = side.resync()
+                if note:
+                    m.notes.append(f"{side.name}: {note}")
+            mismatches.append(m)
     for side in sides:
         side.close()
     return mismatches
@@ -576,6 +614,8 @@ def main():
             print(f"--- {m.script}:{m.step.lineno}: {m.step.text}")
             print(f"  {names[0]:>8}: {show(m.a)}")
             print(f"  {names[1]:>8}: {show(m.b)}")
+            for note in m.notes:
+                print(f"  note: {note}")
             if max(len(m.a), len(m.b)) > 200:
                 at, ctx_a, ctx_b = first_difference(m.a, m.b)
                 print(f"  first difference at byte {at}:")

@@ -126,6 +126,9 @@ class Config {
   std::string config_file_;
 };
 
+// The directive reference of docs/configuration.md, generated from the table.
+std::string DirectivesMarkdown();
+
 // Turns `--port 6380 --save '' --replicaof 127.0.0.1 6379` (argv after the optional file name)
 // into redis.conf text: each option takes every word up to the next `--option`.
 std::string CommandLineToConfigText(std::span<const std::string> args);
