@@ -58,6 +58,26 @@ Dispatcher::Outcome Dispatcher::Dispatch(ClientState& client,
                                          std::span<const std::string_view> args,
                                          resp::ReplyBuilder& reply) {
   reply.set_error_tally(&stats_.errors);
+  // CLIENT REPLY OFF/SKIP silence every reply of the command, errors included.
+  const bool silenced = client.reply_off || client.skip_this_reply;
+  std::string* out = reply.buffer();
+  std::string discarded;
+  if (silenced) reply.set_buffer(&discarded);
+  const Outcome outcome = Route(client, args, reply);
+  if (silenced) {
+    reply.set_buffer(out);
+    // CLIENT REPLY ON answers although replies were off when it started.
+    if (!client.reply_off && !client.skip_this_reply) out->append(discarded);
+  }
+  if (outcome == Outcome::kDone) {
+    client.skip_this_reply = client.skip_next_reply;
+    client.skip_next_reply = false;
+  }
+  return outcome;
+}
+
+Dispatcher::Outcome Dispatcher::Route(ClientState& client, std::span<const std::string_view> args,
+                                      resp::ReplyBuilder& reply) {
   const Registry& registry = Registry::Get();
   const CommandSpec* spec = registry.Find(args[0]);
   const CommandSpec* parent = nullptr;
@@ -89,33 +109,17 @@ Dispatcher::Outcome Dispatcher::Dispatch(ClientState& client,
     return Outcome::kDone;
   }
   if (HeldByPause(*spec, client)) return Outcome::kPaused;
-  Call(*spec, parent, client, args, reply);
+  Call(*spec, client, args, reply);
   return Outcome::kDone;
 }
 
-void Dispatcher::Call(const CommandSpec& spec, const CommandSpec* parent, ClientState& client,
+void Dispatcher::Call(const CommandSpec& spec, ClientState& client,
                       std::span<const std::string_view> args, resp::ReplyBuilder& reply) {
-  if (client.reply_mode == ReplyMode::kSkipNext) client.reply_mode = ReplyMode::kSkip;
-  const ReplyMode mode_before = client.reply_mode;
-  std::string* out = reply.buffer();
-  std::string discarded;
-  const bool silenced = mode_before == ReplyMode::kOff || mode_before == ReplyMode::kSkip;
-  if (silenced) reply.set_buffer(&discarded);
-
   const uint64_t errors_before = reply.errors_written();
   const int64_t start = SteadyUs();
   CommandContext ctx(args, reply, client, *this, spec);
   spec.handler(ctx);
   const int64_t elapsed = SteadyUs() - start;
-
-  if (silenced) {
-    reply.set_buffer(out);
-    // CLIENT REPLY ON answers even though replies were off when it started.
-    if (mode_before == ReplyMode::kOff && client.reply_mode == ReplyMode::kOn) {
-      out->append(discarded);
-    }
-    if (client.reply_mode == ReplyMode::kSkip) client.reply_mode = ReplyMode::kOn;
-  }
 
   client.last_interaction_ms = clock_.NowMs();
   const int64_t slower_than = settings().slowlog_log_slower_than;

@@ -113,11 +113,11 @@ void ClientList(CommandContext& c) {
     filter_ids = true;
     for (size_t j = 3; j < c.argc(); ++j) {
       auto id = util::ParseInt64(c.arg(j));
-      if (!id || *id <= 0) {
+      if (!id) {
         c.reply.Error("Invalid client ID");
         return;
       }
-      ids.push_back(static_cast<uint64_t>(*id));
+      if (*id > 0) ids.push_back(static_cast<uint64_t>(*id));
     }
   } else if (c.argc() != 2) {
     c.reply.Error(command::errors::kSyntax);
@@ -231,14 +231,13 @@ void ClientSetInfo(CommandContext& c) {
 void ClientReply(CommandContext& c) {
   std::string_view mode = c.arg(2);
   if (EqualsIgnoreCase(mode, "on")) {
-    c.client.reply_mode = command::ReplyMode::kOn;
+    c.client.reply_off = false;
+    c.client.skip_this_reply = false;
     c.reply.Ok();
   } else if (EqualsIgnoreCase(mode, "off")) {
-    c.client.reply_mode = command::ReplyMode::kOff;
+    c.client.reply_off = true;
   } else if (EqualsIgnoreCase(mode, "skip")) {
-    if (c.client.reply_mode == command::ReplyMode::kOn) {
-      c.client.reply_mode = command::ReplyMode::kSkipNext;
-    }
+    if (!c.client.reply_off) c.client.skip_next_reply = true;
   } else {
     c.reply.Error(command::errors::kSyntax);
   }
@@ -257,6 +256,11 @@ void ClientNoEvict(CommandContext& c) {
 }
 
 void ClientPause(CommandContext& c) {
+  if (c.argc() > 4) {
+    c.reply.Error("unknown subcommand or wrong number of arguments for '" +
+                  std::string(c.arg(1)) + "'. Try CLIENT HELP.");
+    return;
+  }
   auto timeout = util::ParseInt64(c.arg(2));
   if (!timeout) {
     c.reply.Error("timeout is not an integer or out of range");

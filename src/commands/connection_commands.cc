@@ -33,7 +33,9 @@ void Reset(CommandContext& c) {
   cl.resp = 2;
   c.reply.set_protocol(2);
   cl.name.clear();
-  cl.reply_mode = command::ReplyMode::kOn;
+  cl.reply_off = false;
+  cl.skip_this_reply = false;
+  cl.skip_next_reply = false;
   cl.no_evict = false;
   cl.authenticated = c.server.settings().requirepass.empty();
   c.reply.SimpleString("RESET");
@@ -124,7 +126,7 @@ void Hello(CommandContext& c) {
   if (c.server.AuthRequired(c.client)) {
     c.reply.Error(
         "-NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-        "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+        "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
         "select the RESP protocol version at the same time");
     return;
   }

@@ -84,7 +84,7 @@ void Ttl(CommandContext& c) {
     return;
   }
   if (name == "expiretime") {
-    c.reply.Integer(when / 1000);
+    c.reply.Integer((when + 500) / 1000);
   } else if (name == "pexpiretime") {
     c.reply.Integer(when);
   } else {

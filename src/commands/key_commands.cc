@@ -199,7 +199,7 @@ void Scan(CommandContext& c) {
     if (has_pattern && !util::GlobMatch(pattern, k)) continue;
     Entry* e = ks.Find(c.db(), k, Lookup::kNoTouch);  // deletes expired keys on the way
     if (e == nullptr) continue;
-    if (has_type && type != TypeName(*e)) continue;
+    if (has_type && !command::EqualsIgnoreCase(type, TypeName(*e))) continue;
     shown.push_back(k);
   }
   c.reply.Array(2);

@@ -43,55 +43,70 @@ bool CheckLength(CommandContext& c, int64_t size, int64_t append) {
 }
 
 // The options shared by SET and GETEX.
+enum class Expiry { kNone, kEx, kPx, kExAt, kPxAt, kKeepTtl, kPersist };
+
 struct SetOptions {
-  bool nx = false, xx = false, get = false, keep_ttl = false, persist = false;
+  bool nx = false, xx = false, get = false;
+  Expiry expiry = Expiry::kNone;
   std::string_view expire_text;
-  bool has_expire = false;
-  ExpireUnit unit = ExpireUnit::kSeconds;
-  bool relative = true;
+  bool keep_ttl() const { return expiry == Expiry::kKeepTtl; }
+  bool persist() const { return expiry == Expiry::kPersist; }
+  bool has_expire() const { return expiry >= Expiry::kEx && expiry <= Expiry::kPxAt; }
 };
 
 enum class OptionsFor { kSet, kGetEx };
 
 // Parses SET/GETEX options from argument `first`; replies "syntax error" and returns false on
-// a bad combination, as Redis's parseExtendedStringArgumentsOrReply.
+// a bad combination. As in Redis, repeating an option is allowed (the last value wins), while
+// two different expiry options conflict.
 bool ParseSetOptions(CommandContext& c, size_t first, OptionsFor which, SetOptions& o) {
   for (size_t j = first; j < c.argc(); ++j) {
     std::string_view a = c.arg(j);
     const bool has_next = j + 1 < c.argc();
-    const bool expire_taken = o.has_expire || o.keep_ttl || o.persist;
-    auto take_expire = [&](ExpireUnit unit, bool relative) {
-      o.has_expire = true;
-      o.unit = unit;
-      o.relative = relative;
-      o.expire_text = c.arg(++j);
+    auto expiry_free_for = [&](Expiry e) { return o.expiry == Expiry::kNone || o.expiry == e; };
+    auto take = [&](Expiry e, bool with_value) {
+      if (!expiry_free_for(e) || (with_value && !has_next)) return false;
+      o.expiry = e;
+      if (with_value) o.expire_text = c.arg(++j);
+      return true;
     };
-    if (which == OptionsFor::kSet && command::EqualsIgnoreCase(a, "nx") && !o.xx) {
-      o.nx = true;
-    } else if (which == OptionsFor::kSet && command::EqualsIgnoreCase(a, "xx") && !o.nx) {
-      o.xx = true;
+    bool ok = false;
+    if (which == OptionsFor::kSet && command::EqualsIgnoreCase(a, "nx")) {
+      ok = !o.xx && (o.nx = true);
+    } else if (which == OptionsFor::kSet && command::EqualsIgnoreCase(a, "xx")) {
+      ok = !o.nx && (o.xx = true);
     } else if (which == OptionsFor::kSet && command::EqualsIgnoreCase(a, "get")) {
-      o.get = true;
-    } else if (which == OptionsFor::kSet && command::EqualsIgnoreCase(a, "keepttl") &&
-               !expire_taken) {
-      o.keep_ttl = true;
-    } else if (which == OptionsFor::kGetEx && command::EqualsIgnoreCase(a, "persist") &&
-               !expire_taken) {
-      o.persist = true;
-    } else if (command::EqualsIgnoreCase(a, "ex") && !expire_taken && has_next) {
-      take_expire(ExpireUnit::kSeconds, true);
-    } else if (command::EqualsIgnoreCase(a, "px") && !expire_taken && has_next) {
-      take_expire(ExpireUnit::kMilliseconds, true);
-    } else if (command::EqualsIgnoreCase(a, "exat") && !expire_taken && has_next) {
-      take_expire(ExpireUnit::kSeconds, false);
-    } else if (command::EqualsIgnoreCase(a, "pxat") && !expire_taken && has_next) {
-      take_expire(ExpireUnit::kMilliseconds, false);
-    } else {
+      ok = o.get = true;
+    } else if (which == OptionsFor::kSet && command::EqualsIgnoreCase(a, "keepttl")) {
+      ok = take(Expiry::kKeepTtl, false);
+    } else if (which == OptionsFor::kGetEx && command::EqualsIgnoreCase(a, "persist")) {
+      ok = take(Expiry::kPersist, false);
+    } else if (command::EqualsIgnoreCase(a, "ex")) {
+      ok = take(Expiry::kEx, true);
+    } else if (command::EqualsIgnoreCase(a, "px")) {
+      ok = take(Expiry::kPx, true);
+    } else if (command::EqualsIgnoreCase(a, "exat")) {
+      ok = take(Expiry::kExAt, true);
+    } else if (command::EqualsIgnoreCase(a, "pxat")) {
+      ok = take(Expiry::kPxAt, true);
+    }
+    if (!ok) {
       c.reply.Error(errors::kSyntax);
       return false;
     }
   }
   return true;
+}
+
+// The absolute expire time the options ask for, replying the error if it is invalid.
+bool ResolveExpiry(CommandContext& c, const SetOptions& o, std::optional<int64_t>* expire) {
+  if (!o.has_expire()) return true;
+  const bool seconds = o.expiry == Expiry::kEx || o.expiry == Expiry::kExAt;
+  const bool relative = o.expiry == Expiry::kEx || o.expiry == Expiry::kPx;
+  *expire = ExpireArgToAbsoluteMs(c, o.expire_text,
+                                  seconds ? ExpireUnit::kSeconds : ExpireUnit::kMilliseconds,
+                                  relative, true);
+  return expire->has_value();
 }
 
 // SET, SETEX, PSETEX, GETSET: the common path once options are known.
@@ -110,7 +125,7 @@ void SetGeneric(CommandContext& c, std::string_view key, std::string_view value,
     if (!o.get && reply_ok) c.reply.NullBulk();
     return;
   }
-  e = StoreKey(c, e, key, value, o.keep_ttl || expire_ms.has_value());
+  e = StoreKey(c, e, key, value, o.keep_ttl() || expire_ms.has_value());
   if (expire_ms) c.keyspace().SetExpire(c.db(), e, *expire_ms);
   if (!o.get && reply_ok) c.reply.Ok();
 }
@@ -140,10 +155,7 @@ void Set(CommandContext& c) {
   SetOptions o;
   if (!ParseSetOptions(c, 3, OptionsFor::kSet, o)) return;
   std::optional<int64_t> expire;
-  if (o.has_expire) {
-    expire = ExpireArgToAbsoluteMs(c, o.expire_text, o.unit, o.relative, true);
-    if (!expire) return;
-  }
+  if (!ResolveExpiry(c, o, &expire)) return;
   SetGeneric(c, c.arg(1), c.arg(2), o, expire, true);
 }
 
@@ -200,10 +212,7 @@ void GetEx(CommandContext& c) {
   SetOptions o;
   if (!ParseSetOptions(c, 2, OptionsFor::kGetEx, o)) return;
   std::optional<int64_t> expire;
-  if (o.has_expire) {
-    expire = ExpireArgToAbsoluteMs(c, o.expire_text, o.unit, o.relative, true);
-    if (!expire) return;
-  }
+  if (!ResolveExpiry(c, o, &expire)) return;
   Entry* e = LookupRead(c, c.arg(1));
   if (e == nullptr) {
     c.reply.NullBulk();
@@ -217,7 +226,7 @@ void GetEx(CommandContext& c) {
     } else {
       c.keyspace().SetExpire(c.db(), e, *expire);
     }
-  } else if (o.persist) {
+  } else if (o.persist()) {
     c.keyspace().RemoveExpire(c.db(), e);
   }
 }

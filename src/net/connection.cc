@@ -31,7 +31,9 @@ Connection<Socket>::Connection(Socket socket, command::Dispatcher& dispatcher,
     : socket_(std::move(socket)), dispatcher_(dispatcher), manager_(manager), reply_(&out_) {}
 
 template <typename Socket>
-Connection<Socket>::~Connection() = default;
+Connection<Socket>::~Connection() {
+  if (registered_) dispatcher_.RemoveClient(&state_);
+}
 
 template <typename Socket>
 int Connection<Socket>::Fd() const {
@@ -63,10 +65,8 @@ void Connection<Socket>::Start(std::string_view refusal) {
   }
   registered_ = true;
   dispatcher_.AddClient(&state_);
-  std::weak_ptr<Connection> weak = this->shared_from_this();
-  manager_.Add(state_.id, {&state_, [weak] {
-                             if (auto self = weak.lock()) self->Abort();
-                           }});
+  auto self = this->shared_from_this();
+  manager_.Add(state_.id, {&state_, [this] { Abort(); }, self});
   ++dispatcher_.stats().total_connections_received;
   buffer_.resize(kReadChunk);
   Read();
@@ -242,6 +242,7 @@ template <typename Socket>
 void Connection<Socket>::Close() {
   if (closed_) return;
   closed_ = true;
+  auto keep_alive = this->shared_from_this();  // the manager may hold the last reference
   if (registered_) {
     dispatcher_.RemoveClient(&state_);
     manager_.Remove(state_.id);

@@ -23,8 +23,6 @@ class ClientLink {
 
 struct CommandSpec;
 
-enum class ReplyMode : uint8_t { kOn, kOff, kSkip, kSkipNext };
-
 struct ClientState {
   uint64_t id = 0;
   std::string name;
@@ -38,7 +36,10 @@ struct ClientState {
   bool authenticated = false;
   bool close_after_reply = false;
   bool no_evict = false;
-  ReplyMode reply_mode = ReplyMode::kOn;
+  // CLIENT REPLY: OFF silences every reply; SKIP silences the next command's.
+  bool reply_off = false;
+  bool skip_this_reply = false;
+  bool skip_next_reply = false;
   int64_t created_ms = 0;
   int64_t last_interaction_ms = 0;
   const CommandSpec* last_command = nullptr;  // CLIENT LIST's cmd=

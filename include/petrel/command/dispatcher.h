@@ -104,8 +104,10 @@ class Dispatcher {
   }
 
  private:
-  void Call(const CommandSpec& spec, const CommandSpec* parent, ClientState& client,
-            std::span<const std::string_view> args, resp::ReplyBuilder& reply);
+  Outcome Route(ClientState& client, std::span<const std::string_view> args,
+                resp::ReplyBuilder& reply);
+  void Call(const CommandSpec& spec, ClientState& client, std::span<const std::string_view> args,
+            resp::ReplyBuilder& reply);
   bool HeldByPause(const CommandSpec& spec, ClientState& client);
 
   config::Config& config_;

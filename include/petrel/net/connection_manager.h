@@ -14,6 +14,9 @@ class ConnectionManager {
   struct Handle {
     command::ClientState* state;
     std::function<void()> abort;  // closes the connection at once
+    // Owns the connection while it is open: a connection held by CLIENT PAUSE has no pending
+    // read or write keeping it alive.
+    std::shared_ptr<void> owner;
   };
 
   void Add(uint64_t id, Handle h) { open_.emplace(id, std::move(h)); }
