@@ -83,8 +83,10 @@ char* MutableString(Entry* e, size_t len) {
     e->v.heap.data = nullptr;
     e->v.heap.len = 0;
     e->v.heap.cap = 0;
-    MutableString(e, saved_len);
-    std::memcpy(e->v.heap.data, saved, saved_len);
+    if (saved_len > 0) {
+      MutableString(e, saved_len);
+      std::memcpy(e->v.heap.data, saved, saved_len);
+    }
   }
   SetEncoding(e, Encoding::kRaw);
   if (len > e->v.heap.cap) {
