@@ -177,6 +177,16 @@ void Dispatcher::Cron() {
   keyspace_.ShrinkTables();
   if (pause_mode_ != PauseMode::kNone && clock_.NowMs() >= pause_until_ms_) Unpause();
   const int64_t now = clock_.NowMs();
+  // After the dataset shrank by a tenth (deletes, expiry), give free heap pages back. Checking
+  // only then keeps the allocator's statistics walk off the common path.
+  const size_t keys = keyspace_.TotalKeys();
+  if (keys > keys_at_last_trim_) {
+    keys_at_last_trim_ = keys;
+  } else if (keys < keys_at_last_trim_ - keys_at_last_trim_ / 10 && now - last_trim_ms_ >= 1000) {
+    last_trim_ms_ = now;
+    keys_at_last_trim_ = keys;
+    storage::ReleaseFreeMemory();
+  }
   if (now - last_ops_sample_ms_ >= 100) {
     last_ops_sample_ms_ = now;
     ops_sample_ms_[ops_sample_next_] = now;

@@ -147,7 +147,7 @@ const std::vector<Directive>& Table() {
       {"maxclients", "", Kind::kInt, true, "10000", "Most clients connected at once.",
        &S::maxclients, 1, 4294967295LL},
       {"protected-mode", "", Kind::kBool, true, "yes",
-       "Without a password and an explicit bind, accept only loopback clients.",
+       "Without a password, accept clients from 127.0.0.1, ::1 and Unix sockets only.",
        &S::protected_mode},
       {"daemonize", "", Kind::kBool, false, "no", "Detach and run in the background.",
        &S::daemonize},

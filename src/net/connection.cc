@@ -14,9 +14,11 @@ constexpr size_t kIdleBufferMax = 64 * 1024;
 // Stop reading a client whose replies are piling up, until they drain (TCP pushes back).
 constexpr size_t kPendingOutputReadLimit = 4 * 1024 * 1024;
 
+// "ip:port", with IPv6 addresses in brackets as Redis writes them ("[::1]:6379").
 template <typename Endpoint>
 std::string FormatEndpoint(const Endpoint& ep) {
-  return ep.address().to_string() + ":" + std::to_string(ep.port());
+  const std::string ip = ep.address().to_string();
+  return (ep.address().is_v6() ? "[" + ip + "]" : ip) + ":" + std::to_string(ep.port());
 }
 
 std::string FormatEndpoint(const asio::local::stream_protocol::endpoint& ep) {

@@ -1,5 +1,7 @@
 #include "petrel/storage/keyspace.h"
 
+#include <malloc.h>
+
 #include <chrono>
 
 namespace petrel::storage {
@@ -122,10 +124,16 @@ void Keyspace::FlushDb(int db) {
   dbs_[db].expires.Clear();
   dbs_[db].dict.Clear();
   dbs_[db].expire_cursor = 0;
+  ReleaseFreeMemory();
 }
 
 void Keyspace::FlushAll() {
-  for (int i = 0; i < count(); ++i) FlushDb(i);
+  for (int i = 0; i < count(); ++i) {
+    dbs_[i].expires.Clear();
+    dbs_[i].dict.Clear();
+    dbs_[i].expire_cursor = 0;
+  }
+  ReleaseFreeMemory();
 }
 
 void Keyspace::Swap(int a, int b) { std::swap(dbs_[a], dbs_[b]); }
@@ -196,6 +204,18 @@ Entry* Keyspace::RandomLiveKey(int db) {
     DeleteExpired(db, e);
   }
   return nullptr;
+}
+
+}  // namespace petrel::storage
+
+namespace petrel::storage {
+
+void ReleaseFreeMemory() {
+  // glibc keeps freed small chunks inside the heap; hand whole free pages back to the system
+  // when a good share of the heap is free, so RSS follows the dataset down as it does with Redis.
+  const struct mallinfo2 info = mallinfo2();
+  constexpr size_t kMinFreeBytes = 8 * 1024 * 1024;
+  if (info.fordblks > kMinFreeBytes && info.fordblks > info.uordblks / 4) malloc_trim(0);
 }
 
 }  // namespace petrel::storage

@@ -282,7 +282,9 @@ class RedisCliTest(unittest.TestCase):
             session.expect(rb"\r\nOK\r\n" + re.escape(b"127.0.0.1:%d[2]> " % self.target.port),
                            what="OK after SET")
             session.send(b"get k\r")
-            session.expect(rb'\r\n"in-db-2"\r\n', what='"in-db-2"')
+            # Wait for the prompt before typing: linenoise discards input typed ahead of it.
+            session.expect(rb'\r\n"in-db-2"\r\n' + re.escape(b"127.0.0.1:%d[2]> " % self.target.port),
+                           what='"in-db-2" and the prompt')
             session.send(b"select 16\r")
             session.expect(rb"\(error\) ERR DB index is out of range\r\n"
                            + re.escape(b"127.0.0.1:%d[2]> " % self.target.port),

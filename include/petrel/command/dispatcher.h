@@ -128,6 +128,8 @@ class Dispatcher {
   uint64_t ops_sample_count_[kOpsSamples] = {};
   size_t ops_sample_next_ = 0;
   int64_t last_ops_sample_ms_ = 0;
+  int64_t last_trim_ms_ = 0;
+  size_t keys_at_last_trim_ = 0;
   int64_t start_ms_ = 0;
 };
 

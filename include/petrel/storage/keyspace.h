@@ -34,6 +34,10 @@ enum class Lookup {
   kNoTouch,  // neither (TYPE-like introspection, OBJECT, TTL)
 };
 
+// Returns freed heap memory to the system when much of the heap is free (after flushes, mass
+// expiry or deletion). Called from the cron and after FLUSHDB/FLUSHALL.
+void ReleaseFreeMemory();
+
 class Keyspace {
  public:
   Keyspace(int databases, const util::Clock& clock);
