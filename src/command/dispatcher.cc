@@ -121,10 +121,9 @@ void Dispatcher::Call(const CommandSpec& spec, ClientState& client,
   spec.handler(ctx);
   const int64_t elapsed = SteadyUs() - start;
 
-  client.last_interaction_ms = clock_.NowMs();
   const int64_t slower_than = settings().slowlog_log_slower_than;
   if (slower_than >= 0 && elapsed >= slower_than && !spec.flags.has(Flag::kSkipSlowlog)) {
-    slowlog_.Record(args, client.last_interaction_ms / 1000, elapsed, client.addr, client.name,
+    slowlog_.Record(args, clock_.NowMs() / 1000, elapsed, client.addr, client.name,
                     static_cast<size_t>(settings().slowlog_max_len));
   }
   CommandStats& cs = stats_.commands[&spec];
@@ -171,6 +170,7 @@ void Dispatcher::ResetStats() {
 }
 
 void Dispatcher::Cron() {
+  keyspace_.UpdateLruClock();
   const int64_t hz = std::max<int64_t>(1, settings().hz);
   // Spend at most a quarter of each cron period on active expiry, as Redis's slow cycle does.
   keyspace_.ActiveExpireCycle(1000000 / hz / 4);

@@ -20,10 +20,12 @@ int64_t MonotonicUs() {
 
 }  // namespace
 
-Keyspace::Keyspace(int databases, const util::Clock& clock) : clock_(clock), dbs_(databases) {}
+Keyspace::Keyspace(int databases, const util::Clock& clock) : clock_(clock), dbs_(databases) {
+  UpdateLruClock();
+}
 
-uint32_t Keyspace::LruClock() const {
-  return static_cast<uint32_t>(clock_.NowMs() / 1000) & kLruMax;
+void Keyspace::UpdateLruClock() {
+  lru_clock_ = static_cast<uint32_t>(clock_.NowMs() / 1000) & kLruMax;
 }
 
 int64_t Keyspace::IdleMs(const Entry* e) const {

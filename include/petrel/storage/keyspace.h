@@ -78,8 +78,10 @@ class Keyspace {
   Entry* RandomLiveKey(int db);
   std::mt19937_64& rng() { return rng_; }
 
-  // The 24-bit access clock in seconds, and the idle time of an entry in ms.
-  uint32_t LruClock() const;
+  // The 24-bit access clock in seconds (cached: the cron refreshes it, as Redis's is), and the
+  // idle time of an entry in ms.
+  uint32_t LruClock() const { return lru_clock_; }
+  void UpdateLruClock();
   int64_t IdleMs(const Entry* e) const;
 
   // Called with (db, key) when a key is removed because it expired, before it is freed.
@@ -92,6 +94,7 @@ class Keyspace {
   std::vector<Database> dbs_;
   KeyspaceStats stats_;
   std::mt19937_64 rng_{0x5eed};
+  uint32_t lru_clock_ = 0;
 };
 
 }  // namespace petrel::storage
