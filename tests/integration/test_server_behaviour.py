@@ -223,6 +223,24 @@ class BehaviourTest(unittest.TestCase):
 # 1. unix socket
 # -------------------------------------------------------------------------------------------
 
+class QueryBufferLimitTest(BehaviourTest):
+    def test_client_over_the_query_buffer_limit_is_closed_without_reply(self):
+        srv = self.server(["--client-query-buffer-limit", "1mb"])
+        with srv.client() as c:
+            c.send(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2000000\r\n")
+            try:
+                for _ in range(15):
+                    c.send(b"x" * 100000)
+            except OSError:
+                pass  # the server may already have closed the connection
+            self.assertTrue(c.wait_closed(timeout=10), "the connection stayed open")
+            self.assertEqual(c.buf, b"", "Redis closes without a reply")
+        # The server is still up, the key was never written, and other clients are unaffected.
+        with srv.client() as c:
+            self.assertEqual(c.command("EXISTS", "k"), b":0\r\n")
+            self.assertEqual(c.command("PING"), b"+PONG\r\n")
+
+
 class UnixSocketTest(BehaviourTest):
     def test_unixsocket_serves_clients_and_is_removed_on_shutdown(self):
         path = os.path.join(self.tempdir(), "p.sock")
