@@ -1,14 +1,21 @@
 #!/usr/bin/env python3
 """Side-by-side benchmark of petrel-server and redis-server 7.0.
 
-Throughput: redis-benchmark (-c 50, -r 100000) runs SET, GET, INCR, MSET, PING_INLINE and
-PING_MBULK at -P 1 and -P 16 against both servers, alternating which server goes first, for
-several rounds. For each test the report gives the median requests/s of each server and the
-median of the per-round ratios Petrel/Redis.
+Throughput: redis-benchmark (-c 50, -r 100000) runs two groups of tests at -P 1 and -P 16
+against both servers, alternating which server goes first, for several rounds:
+  strings  SET, GET, INCR, MSET, PING_INLINE and PING_MBULK (redis-benchmark's built-in tests)
+  hashes   HSET (built-in: random fields of one big hash), and as custom commands HGET of those
+           fields, HINCRBY of a field of 10-field hashes and HGETALL of those 10-field hashes;
+           both servers are pre-populated with the hashes first, so every read hits.
+For each test the report gives the median requests/s of each server and the median of the
+per-round ratios Petrel/Redis.
 
-Memory: each server is started fresh, its VmRSS is read, 1,000,000 small string keys are loaded
-with `redis-cli --pipe`, and once DBSIZE reports them all the RSS is read again. The report gives
-RSS bytes per key for each and the ratio.
+Memory: for each test each server is started fresh, its VmRSS is read, the data is loaded with
+`redis-cli --pipe`, and once DBSIZE reports every key the RSS is read again:
+  strings     1,000,000 small string keys            -> RSS bytes per key
+  hashes10    100,000 hashes of 10 small fields       -> RSS bytes per field
+  hashes1000  1,000 hashes of 1,000 small fields      -> RSS bytes per field
+The report gives the bytes per key or field for each server and the ratio Petrel/Redis.
 
 Both servers run on free loopback ports with `--save '' --appendonly no`. Every step has a time
 limit, and servers are always stopped (also on Ctrl-C, and killed if this script dies).
@@ -39,16 +46,48 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_PETREL = REPO / "build" / "petrel-server"
 DEFAULT_REDIS = Path("/usr/bin/redis-server")
 
-# (redis-benchmark -t name, name in its CSV output). One test per invocation, so the two servers
-# alternate test by test rather than suite by suite.
+
+class Test:
+    """One redis-benchmark test: a built-in one (`-t name`) or a custom command line.
+
+    `csv_name` is the row name redis-benchmark prints in its CSV output; for a custom command
+    that is the command line itself. One test per invocation, so the two servers alternate test
+    by test rather than suite by suite.
+    """
+
+    def __init__(self, group, label, builtin=None, command=None, csv_name=None):
+        self.group = group
+        self.label = label
+        self.builtin = builtin
+        self.command = command
+        self.csv_name = csv_name or " ".join(command)
+
+    def benchmark_args(self):
+        return ["-t", self.builtin] if self.builtin else list(self.command)
+
+
+# Keys of the hash tests. __rand_int__ becomes a 12-digit number below -r (the keyspace), so
+# pre-populating the same names for 0 .. keyspace-1 makes every read hit.
+BIG_HASH = "myhash"                      # redis-benchmark's own HSET test writes this key,
+BIG_HASH_FIELD = "element:%012d"          # with fields named like this
+BIG_HASH_VALUE = "xxx"                    # and this value (its default -d 3)
+SMALL_HASH = "bench:h10:%012d"
+SMALL_HASH_FIELDS = 10
+
 TESTS = [
-    ("set", "SET"),
-    ("get", "GET"),
-    ("incr", "INCR"),
-    ("mset", "MSET (10 keys)"),
-    ("ping_inline", "PING_INLINE"),
-    ("ping_mbulk", "PING_MBULK"),
+    Test("strings", "SET", builtin="set", csv_name="SET"),
+    Test("strings", "GET", builtin="get", csv_name="GET"),
+    Test("strings", "INCR", builtin="incr", csv_name="INCR"),
+    Test("strings", "MSET (10 keys)", builtin="mset", csv_name="MSET (10 keys)"),
+    Test("strings", "PING_INLINE", builtin="ping_inline", csv_name="PING_INLINE"),
+    Test("strings", "PING_MBULK", builtin="ping_mbulk", csv_name="PING_MBULK"),
+    Test("hashes", "HSET", builtin="hset", csv_name="HSET"),
+    Test("hashes", "HGET", command=["HGET", BIG_HASH, "element:__rand_int__"]),
+    Test("hashes", "HINCRBY", command=["HINCRBY", "bench:h10:__rand_int__", "field0", "1"]),
+    Test("hashes", "HGETALL (10 fields)", command=["HGETALL", "bench:h10:__rand_int__"]),
 ]
+GROUPS = ("strings", "hashes")
+MEMORY_TESTS = ("strings", "hashes10", "hashes1000")
 
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
@@ -240,52 +279,127 @@ class Server:
 # --- Throughput --------------------------------------------------------------------------------
 
 
-def check_commands(server):
+def check_commands(server, groups):
     """Warns if a benchmarked command answers with an error (the rates would be meaningless)."""
+    checks = []
+    if "strings" in groups:
+        checks += [("SET", "bench:check", "1"), ("GET", "bench:check"),
+                   ("INCR", "bench:counter"), ("MSET", "bench:a", "1", "bench:b", "2"),
+                   ("PING",)]
+    if "hashes" in groups:
+        checks += [("HSET", "bench:hcheck", "f", "1"), ("HGET", "bench:hcheck", "f"),
+                   ("HINCRBY", "bench:hcheck", "f", "1"), ("HGETALL", "bench:hcheck")]
     with Client(server.port) as c:
-        for args in (("SET", "bench:check", "1"), ("GET", "bench:check"),
-                     ("INCR", "bench:counter"), ("MSET", "bench:a", "1", "bench:b", "2"),
-                     ("PING",)):
+        for args in checks:
             reply = c.call(*args)
             if isinstance(reply, RespError):
                 log("  WARNING: %s answers %s with an error: %s" % (server.name, args[0], reply))
-        c.call("DEL", "bench:check", "bench:counter", "bench:a", "bench:b")
+        c.call("DEL", "bench:check", "bench:counter", "bench:a", "bench:b", "bench:hcheck")
+
+
+def resp_command(*args):
+    """One command in RESP, for redis-cli --pipe."""
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
+def pipe_load(opts, server, payload, what):
+    """Loads `payload` with redis-cli --pipe; True if it reports no errors."""
+    try:
+        result = subprocess.run([opts.cli, "-h", "127.0.0.1", "-p", str(server.port), "--pipe"],
+                                input=payload, capture_output=True, timeout=opts.load_timeout,
+                                preexec_fn=_die_with_parent)
+    except subprocess.TimeoutExpired:
+        log("  %s: redis-cli --pipe (%s) timed out after %ss" % (server.name, what,
+                                                                 opts.load_timeout))
+        return False
+    summary = result.stdout.decode(errors="replace").strip().splitlines()
+    last = summary[-1] if summary else "(no output from redis-cli --pipe)"
+    log("  %s: %s: %s" % (server.name, what, last))
+    if result.returncode != 0 or "errors: 0," not in last:
+        log("  %s: loading %s failed: %s" % (server.name, what,
+                                            result.stderr.decode(errors="replace")))
+        return False
+    return True
+
+
+def hash_bench_payload(keyspace):
+    """The data the hash throughput tests read: BIG_HASH with `keyspace` fields (the ones
+    redis-benchmark's HSET test writes) and `keyspace` hashes of SMALL_HASH_FIELDS fields whose
+    field0 is the counter HINCRBY increments."""
+    parts = []
+    chunk = 1000
+    for start in range(0, keyspace, chunk):
+        args = ["HSET", BIG_HASH]
+        for n in range(start, min(start + chunk, keyspace)):
+            args += [BIG_HASH_FIELD % n, BIG_HASH_VALUE]
+        parts.append(resp_command(*args))
+    for n in range(keyspace):
+        args = ["HSET", SMALL_HASH % n, "field0", "0"]
+        for i in range(1, SMALL_HASH_FIELDS):
+            args += ["field%d" % i, "value-%d" % i]
+        parts.append(resp_command(*args))
+    return b"".join(parts)
+
+
+def populate_hashes(opts, server, payload):
+    """Pre-populates the hashes the hash tests read; warns if the data is not all there."""
+    if not pipe_load(opts, server, payload, "hash test data"):
+        log("  WARNING: %s: the hash tests will read missing keys" % server.name)
+        return
+    with Client(server.port, timeout=30) as c:
+        big = c.call("HLEN", BIG_HASH)
+        small = c.call("HLEN", SMALL_HASH % (opts.keyspace - 1))
+    if big != opts.keyspace or small != SMALL_HASH_FIELDS:
+        log("  WARNING: %s holds HLEN %s=%r and %s=%r after pre-population"
+            % (server.name, BIG_HASH, big, SMALL_HASH % (opts.keyspace - 1), small))
 
 
 def run_benchmark(opts, server, test, pipeline, requests):
     """One redis-benchmark run; returns requests/s, or None on failure or timeout."""
-    name, csv_name = test
+    csv_name = test.csv_name
     cmd = [opts.benchmark, "-h", "127.0.0.1", "-p", str(server.port), "-c", str(opts.clients),
-           "-n", str(requests), "-r", str(opts.keyspace), "-P", str(pipeline), "-t", name, "--csv"]
+           "-n", str(requests), "-r", str(opts.keyspace), "-P", str(pipeline), "--csv"]
+    cmd += test.benchmark_args()
     try:
         result = subprocess.run(cmd, capture_output=True, text=True, timeout=opts.run_timeout,
                                 preexec_fn=_die_with_parent)
     except subprocess.TimeoutExpired:
-        log("  %s %s -P %d: timed out after %ss" % (server.name, csv_name, pipeline,
+        log("  %s %s -P %d: timed out after %ss" % (server.name, test.label, pipeline,
                                                      opts.run_timeout))
         return None
     for row in csv.reader(io.StringIO(result.stdout)):
         if len(row) >= 2 and row[0] == csv_name:
             return float(row[1])
-    log("  %s %s -P %d: no result (exit %d): %s" % (server.name, csv_name, pipeline,
+    log("  %s %s -P %d: no result (exit %d): %s" % (server.name, test.label, pipeline,
                                                      result.returncode,
                                                      (result.stderr or result.stdout)[-300:]))
     return None
 
 
 def throughput(opts, petrel, redis, deadline):
-    """Returns {(test csv name, pipeline): {"petrel": [rps...], "redis": [...], "ratios": [...]}}."""
+    """Returns {(Test, pipeline): {"petrel": [rps...], "redis": [...], "ratios": [...]}}."""
+    tests = [t for t in TESTS if t.group in opts.groups]
     for server in (petrel, redis):
-        check_commands(server)
+        check_commands(server, opts.groups)
+    if "hashes" in opts.groups:
+        log("hash tests: pre-populating %s (%d fields) and %d hashes of %d fields"
+            % (BIG_HASH, opts.keyspace, opts.keyspace, SMALL_HASH_FIELDS))
+        payload = hash_bench_payload(opts.keyspace)
+        for server in (petrel, redis):
+            populate_hashes(opts, server, payload)
     if opts.warmup:
         log("warm-up (not recorded)")
         for server in (petrel, redis):
-            for test in TESTS:
+            for test in tests:
                 run_benchmark(opts, server, test, 16, max(1000, opts.requests // 10))
     results = {}
     for pipeline in opts.pipelines:
-        for test in TESTS:
-            results[(test[1], pipeline)] = {"petrel": [], "redis": [], "ratios": []}
+        for test in tests:
+            results[(test, pipeline)] = {"petrel": [], "redis": [], "ratios": []}
     for rnd in range(opts.rounds):
         if time.monotonic() > deadline:
             log("time budget used up; stopping after %d round(s)" % rnd)
@@ -293,7 +407,7 @@ def throughput(opts, petrel, redis, deadline):
         log("round %d/%d" % (rnd + 1, opts.rounds))
         index = 0
         for pipeline in opts.pipelines:
-            for test in TESTS:
+            for test in tests:
                 # Alternate who goes first, so slow drift of the machine hits both equally.
                 order = [("petrel", petrel), ("redis", redis)]
                 if (rnd + index) % 2 == 1:
@@ -302,14 +416,14 @@ def throughput(opts, petrel, redis, deadline):
                 got = {}
                 for key, server in order:
                     got[key] = run_benchmark(opts, server, test, pipeline, opts.requests)
-                entry = results[(test[1], pipeline)]
+                entry = results[(test, pipeline)]
                 for key in ("petrel", "redis"):
                     if got[key] is not None:
                         entry[key].append(got[key])
                 if got["petrel"] and got["redis"]:
                     entry["ratios"].append(got["petrel"] / got["redis"])
-                log("  %-15s -P %-2d petrel %12s  redis %12s" % (
-                    test[1], pipeline, fmt_rate(got["petrel"]), fmt_rate(got["redis"])))
+                log("  %-19s -P %-2d petrel %12s  redis %12s" % (
+                    test.label, pipeline, fmt_rate(got["petrel"]), fmt_rate(got["redis"])))
     return results
 
 
@@ -325,34 +439,81 @@ def mass_insert_payload(keys):
     return b"".join(parts)
 
 
-def memory(opts, name, binary, workdir, payload):
-    """Starts a fresh server, loads opts.keys keys, returns (rss_before, rss_after) or None."""
+def hash_memory_payload(hashes, fields, per_command=100):
+    """`hashes` hashes `hash:<n>` of `fields` fields `field:<i>` -> `value:<i>`, written with
+    HSET commands of at most `per_command` fields each (so a big hash grows the way an
+    application would fill it, converting from listpack to hashtable on the way)."""
+    parts = []
+    for n in range(hashes):
+        key = "hash:%d" % n
+        for start in range(0, fields, per_command):
+            args = ["HSET", key]
+            for i in range(start, min(start + per_command, fields)):
+                args += ["field:%d" % i, "value:%d" % i]
+            parts.append(resp_command(*args))
+    return b"".join(parts)
+
+
+class MemoryTest:
+    """One memory measurement: what is loaded, and what the RSS growth is divided by."""
+
+    def __init__(self, name, title, keys, units, unit_name, payload_fn, check=None):
+        self.name = name
+        self.title = title
+        self.keys = keys              # DBSIZE expected once everything is loaded
+        self.units = units            # the RSS growth is reported per key or per field
+        self.unit_name = unit_name    # "key" or "field"
+        self.payload_fn = payload_fn
+        self.check = check            # optional (command args, expected reply) after loading
+
+
+def memory_tests(opts):
+    """The memory tests selected by --memory-tests, sized by the options."""
+    tests = {
+        "strings": MemoryTest(
+            "strings", "%s keys `key:<n>` → `val:<n>`" % "{:,}".format(opts.keys),
+            opts.keys, opts.keys, "key", lambda: mass_insert_payload(opts.keys)),
+        "hashes10": MemoryTest(
+            "hashes10", "%s hashes `hash:<n>` of 10 fields `field:<i>` → `value:<i>`"
+            % "{:,}".format(opts.small_hashes),
+            opts.small_hashes, opts.small_hashes * 10, "field",
+            lambda: hash_memory_payload(opts.small_hashes, 10),
+            (("HLEN", "hash:%d" % (opts.small_hashes - 1)), 10)),
+        "hashes1000": MemoryTest(
+            "hashes1000", "%s hashes `hash:<n>` of %s fields `field:<i>` → `value:<i>`"
+            % ("{:,}".format(opts.large_hashes), "{:,}".format(opts.large_fields)),
+            opts.large_hashes, opts.large_hashes * opts.large_fields, "field",
+            lambda: hash_memory_payload(opts.large_hashes, opts.large_fields),
+            (("HLEN", "hash:%d" % (opts.large_hashes - 1)), opts.large_fields)),
+    }
+    return [tests[name] for name in opts.memory_tests]
+
+
+def memory(opts, name, binary, workdir, payload, test):
+    """Starts a fresh server, loads the test's data, returns (rss_before, rss_after) or None."""
     server = Server(name, binary, workdir).start()
     try:
         before = server.rss()
-        try:
-            result = subprocess.run([opts.cli, "-h", "127.0.0.1", "-p", str(server.port), "--pipe"],
-                                    input=payload, capture_output=True, timeout=opts.load_timeout,
-                                    preexec_fn=_die_with_parent)
-        except subprocess.TimeoutExpired:
-            log("  %s: redis-cli --pipe timed out after %ss" % (name, opts.load_timeout))
-            return None
-        summary = result.stdout.decode(errors="replace").strip().splitlines()
-        log("  %s: %s" % (name, summary[-1] if summary else "(no output from redis-cli --pipe)"))
-        if result.returncode != 0 or "errors: 0," not in (summary[-1] if summary else ""):
-            log("  %s: mass insertion failed: %s" % (name, result.stderr.decode(errors="replace")))
+        if not pipe_load(opts, server, payload, test.name):
             return None
         dbsize = None
         wait_until = time.monotonic() + 120
-        with Client(server.port, timeout=10) as c:
+        with Client(server.port, timeout=30) as c:
             while time.monotonic() < wait_until:
                 dbsize = c.call("DBSIZE")
-                if dbsize == opts.keys:
+                if dbsize == test.keys:
                     break
                 time.sleep(0.1)
-        if dbsize != opts.keys:
-            log("  %s: DBSIZE is %r, expected %d" % (name, dbsize, opts.keys))
-            return None
+            if dbsize != test.keys:
+                log("  %s: DBSIZE is %r, expected %d" % (name, dbsize, test.keys))
+                return None
+            if test.check:
+                args, expected = test.check
+                got = c.call(*args)
+                if got != expected:
+                    log("  %s: %s replied %r, expected %r" % (name, " ".join(args), got,
+                                                             expected))
+                    return None
         return before, server.rss()
     finally:
         server.stop()
@@ -408,37 +569,49 @@ def report(opts, results, mem):
                      % (opts.clients, opts.requests, opts.keyspace, opts.rounds))
         lines.append("Requests/s are medians over rounds; the ratio is the median of the "
                      "per-round ratios Petrel/Redis.")
+        for group in GROUPS:
+            rows = [(test, pipeline, entry) for (test, pipeline), entry in results.items()
+                    if test.group == group]
+            if not rows:
+                continue
+            lines.append("")
+            if group == "hashes":
+                lines.append("Hashes: HSET writes random fields of one hash (redis-benchmark's "
+                             "own test) and HGET reads them; HINCRBY and HGETALL use %s hashes "
+                             "of %d fields. All keys were pre-populated."
+                             % ("{:,}".format(opts.keyspace), SMALL_HASH_FIELDS))
+                lines.append("")
+            lines.append("| Test | -P | Petrel req/s | Redis req/s | Petrel/Redis | Ratio range |")
+            lines.append("|---|---:|---:|---:|---:|---:|")
+            for test, pipeline, entry in rows:
+                p = statistics.median(entry["petrel"]) if entry["petrel"] else None
+                r = statistics.median(entry["redis"]) if entry["redis"] else None
+                rng = ("%.2f–%.2f" % (min(entry["ratios"]), max(entry["ratios"]))
+                       if entry["ratios"] else "n/a")
+                lines.append("| %s | %d | %s | %s | %s | %s |" % (
+                    test.label, pipeline, fmt_rate(p), fmt_rate(r), fmt_ratio(entry["ratios"]),
+                    rng))
+    for test, per_server in mem:
         lines.append("")
-        lines.append("| Test | -P | Petrel req/s | Redis req/s | Petrel/Redis | Ratio range |")
-        lines.append("|---|---:|---:|---:|---:|---:|")
-        for (test, pipeline), entry in results.items():
-            p = statistics.median(entry["petrel"]) if entry["petrel"] else None
-            r = statistics.median(entry["redis"]) if entry["redis"] else None
-            rng = ("%.2f–%.2f" % (min(entry["ratios"]), max(entry["ratios"]))
-                   if entry["ratios"] else "n/a")
-            lines.append("| %s | %d | %s | %s | %s | %s |" % (
-                test, pipeline, fmt_rate(p), fmt_rate(r), fmt_ratio(entry["ratios"]), rng))
-    if mem:
+        lines.append("Memory (%s): %s loaded with `redis-cli --pipe` into a fresh server; "
+                     "RSS is VmRSS." % (test.name, test.title))
         lines.append("")
-        lines.append("Memory: %s keys `key:<n>` → `val:<n>` loaded with `redis-cli --pipe` "
-                     "into a fresh server; RSS is VmRSS." % "{:,}".format(opts.keys))
-        lines.append("")
-        lines.append("| Server | RSS before | RSS after | RSS bytes/key |")
+        lines.append("| Server | RSS before | RSS after | RSS bytes/%s |" % test.unit_name)
         lines.append("|---|---:|---:|---:|")
-        per_key = {}
+        per_unit = {}
         for name in ("petrel", "redis"):
-            if mem.get(name):
-                before, after = mem[name]
-                per_key[name] = (after - before) / opts.keys
+            if per_server.get(name):
+                before, after = per_server[name]
+                per_unit[name] = (after - before) / test.units
                 lines.append("| %s | %s | %s | %.1f |" % (
                     name.capitalize(), "{:,}".format(before), "{:,}".format(after),
-                    per_key[name]))
+                    per_unit[name]))
             else:
                 lines.append("| %s | n/a | n/a | n/a |" % name.capitalize())
-        if len(per_key) == 2 and per_key["redis"] > 0:
+        if len(per_unit) == 2 and per_unit["redis"] > 0:
             lines.append("")
-            lines.append("Memory per key, Petrel/Redis: **%.2f**" % (
-                per_key["petrel"] / per_key["redis"]))
+            lines.append("Memory per %s, Petrel/Redis: **%.2f**" % (
+                test.unit_name, per_unit["petrel"] / per_unit["redis"]))
     return "\n".join(lines) + "\n"
 
 
@@ -451,11 +624,23 @@ def parse_args():
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds per test")
     ap.add_argument("--requests", type=int, default=200000, help="redis-benchmark -n per run")
     ap.add_argument("--quick", action="store_true",
-                    help="a fast smoke run: 1 round, 20000 requests, 100000 keys")
+                    help="a fast smoke run: 1 round, 20000 requests, smaller memory tests "
+                         "(100000 keys, 20000 small hashes, 200 large hashes)")
     ap.add_argument("--clients", type=int, default=50, help="redis-benchmark -c")
     ap.add_argument("--keyspace", type=int, default=100000, help="redis-benchmark -r")
     ap.add_argument("--pipelines", default="1,16", help="comma-separated -P values")
-    ap.add_argument("--keys", type=int, default=1000000, help="keys loaded for the memory test")
+    ap.add_argument("--groups", default=",".join(GROUPS),
+                    help="comma-separated throughput test groups: strings, hashes")
+    ap.add_argument("--memory-tests", default=",".join(MEMORY_TESTS),
+                    help="comma-separated memory tests: strings, hashes10, hashes1000")
+    ap.add_argument("--keys", type=int, default=1000000,
+                    help="keys loaded for the strings memory test")
+    ap.add_argument("--small-hashes", type=int, default=100000,
+                    help="10-field hashes loaded for the hashes10 memory test")
+    ap.add_argument("--large-hashes", type=int, default=1000,
+                    help="hashes loaded for the hashes1000 memory test")
+    ap.add_argument("--large-fields", type=int, default=1000,
+                    help="fields per hash in the hashes1000 memory test")
     ap.add_argument("--no-warmup", dest="warmup", action="store_false",
                     help="skip the unrecorded warm-up pass")
     ap.add_argument("--skip-throughput", action="store_true")
@@ -467,14 +652,26 @@ def parse_args():
     ap.add_argument("--run-timeout", type=float, default=300,
                     help="seconds allowed for one redis-benchmark run")
     ap.add_argument("--load-timeout", type=float, default=300,
-                    help="seconds allowed for loading the keys of the memory test")
+                    help="seconds allowed for one redis-cli --pipe load")
     ap.add_argument("--budget", type=float, default=3600,
                     help="seconds after which no new throughput round starts")
     ap.add_argument("--out", help="also write the Markdown report to this file")
     opts = ap.parse_args()
     if opts.quick:
         opts.rounds, opts.requests, opts.keys = 1, 20000, 100000
+        opts.small_hashes, opts.large_hashes = 20000, 200
     opts.pipelines = [int(p) for p in opts.pipelines.split(",") if p]
+    opts.groups = [g for g in opts.groups.split(",") if g]
+    opts.memory_tests = [m for m in opts.memory_tests.split(",") if m]
+    for values, known, option in ((opts.groups, GROUPS, "--groups"),
+                                  (opts.memory_tests, MEMORY_TESTS, "--memory-tests")):
+        unknown = [v for v in values if v not in known]
+        if unknown:
+            ap.error("%s: unknown %s (choose from %s)" % (option, ", ".join(unknown),
+                                                          ", ".join(known)))
+    for name in ("keys", "small_hashes", "large_hashes", "large_fields", "keyspace"):
+        if getattr(opts, name) < 1:
+            ap.error("--%s must be at least 1" % name.replace("_", "-"))
     return opts
 
 
@@ -497,9 +694,9 @@ def main():
     # SIGTERM (e.g. from a CI timeout) unwinds like Ctrl-C, so the servers get stopped.
     signal.signal(signal.SIGTERM, _interrupt)
     started = time.monotonic()
-    results, mem = None, {}
+    results, mem = None, []
     with tempfile.TemporaryDirectory(prefix="petrel-bench-") as workdir:
-        if not opts.skip_throughput:
+        if not opts.skip_throughput and opts.groups:
             petrel = Server("petrel", opts.petrel, workdir)
             redis = Server("redis", opts.redis, workdir)
             try:
@@ -512,11 +709,15 @@ def main():
                 petrel.stop()
                 redis.stop()
         if not opts.skip_memory:
-            log("memory: building %d SET commands" % opts.keys)
-            payload = mass_insert_payload(opts.keys)
-            for name, binary in (("petrel", opts.petrel), ("redis", opts.redis)):
-                log("memory: %s" % name)
-                mem[name] = memory(opts, name, binary, workdir, payload)
+            for test in memory_tests(opts):
+                log("memory (%s): building the data" % test.name)
+                payload = test.payload_fn()
+                per_server = {}
+                for name, binary in (("petrel", opts.petrel), ("redis", opts.redis)):
+                    log("memory (%s): %s" % (test.name, name))
+                    per_server[name] = memory(opts, name, binary, workdir, payload, test)
+                mem.append((test, per_server))
+                del payload
     text = report(opts, results, mem)
     log("done in %.0fs" % (time.monotonic() - started))
     print(text)

@@ -36,6 +36,15 @@ std::string UnknownCommandError(std::span<const std::string_view> args) {
          "', with args beginning with: " + list;
 }
 
+// Commands that run at once inside MULTI instead of being queued.
+bool RunsInsideMulti(const CommandSpec& spec, const CommandSpec* parent) {
+  if (parent != nullptr) return false;
+  for (std::string_view name : {"exec", "discard", "multi", "watch", "quit", "reset"}) {
+    if (spec.name == name) return true;
+  }
+  return false;
+}
+
 int64_t SteadyUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -51,8 +60,12 @@ Dispatcher::Dispatcher(config::Config& config, const util::Clock& clock)
     : config_(config),
       clock_(clock),
       keyspace_(static_cast<int>(config.settings().databases), clock),
+      watches_(keyspace_),
       run_id_(RandomHex(40)),
-      start_ms_(clock.NowMs()) {}
+      start_ms_(clock.NowMs()) {
+  // A key deleted because it expired is a change for WATCH.
+  keyspace_.on_expired = [this](int db, std::string_view key) { watches_.Touch(db, key, true); };
+}
 
 Dispatcher::Outcome Dispatcher::Dispatch(ClientState& client,
                                          std::span<const std::string_view> args,
@@ -87,39 +100,75 @@ Dispatcher::Outcome Dispatcher::Route(ClientState& client, std::span<const std::
     if (spec == nullptr) {
       std::string upper(UntilNul(args[0]).substr(0, 128));
       for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-      reply.Error("unknown subcommand '" + std::string(UntilNul(args[1]).substr(0, 128)) +
-                  "'. Try " + upper + " HELP.");
+      client.last_command = nullptr;
+      Reject(nullptr, client, reply,
+             "unknown subcommand '" + std::string(UntilNul(args[1]).substr(0, 128)) +
+                 "'. Try " + upper + " HELP.");
       return Outcome::kDone;
     }
   }
+  client.last_command = spec;  // CLIENT LIST's cmd= names the command even if it is refused
   if (spec == nullptr) {
-    reply.Error(UnknownCommandError(args));
+    Reject(nullptr, client, reply, UnknownCommandError(args));
     return Outcome::kDone;
   }
   const int argc = static_cast<int>(args.size());
   if ((spec->arity > 0 && argc != spec->arity) || argc < -spec->arity) {
-    ++stats_.commands[spec].rejected_calls;
-    reply.Error("wrong number of arguments for '" + Registry::FullName(*spec, parent) +
-                "' command");
+    Reject(spec, client, reply,
+           "wrong number of arguments for '" + Registry::FullName(*spec, parent) + "' command");
     return Outcome::kDone;
   }
   if (AuthRequired(client) && !spec->flags.has(Flag::kNoAuth)) {
-    ++stats_.commands[spec].rejected_calls;
-    reply.Error("-NOAUTH Authentication required.");
+    Reject(spec, client, reply, "-NOAUTH Authentication required.");
+    return Outcome::kDone;
+  }
+  if (client.in_multi && spec->flags.has(Flag::kNoMulti)) {
+    Reject(spec, client, reply, "Command not allowed inside a transaction");
+    return Outcome::kDone;
+  }
+  // A monitor is a replica to Redis, and replicas may not touch the keyspace.
+  if (client.monitor && (spec->flags.has(Flag::kWrite) || spec->flags.has(Flag::kReadonly) ||
+                         spec->flags.has(Flag::kMayReplicate))) {
+    Reject(spec, client, reply, "Replica can't interact with the keyspace");
     return Outcome::kDone;
   }
   if (HeldByPause(*spec, client)) return Outcome::kPaused;
-  Call(*spec, client, args, reply);
+  if (client.in_multi && !RunsInsideMulti(*spec, parent)) {
+    Queue(*spec, client, args, reply);
+  } else {
+    Call(*spec, client, args, reply);
+  }
   return Outcome::kDone;
+}
+
+void Dispatcher::Reject(const CommandSpec* spec, ClientState& client, resp::ReplyBuilder& reply,
+                        std::string_view error) {
+  if (spec != nullptr) ++stats_.commands[spec].rejected_calls;
+  if (spec != nullptr && spec->name == "exec") {
+    // A refused EXEC discards the transaction (even outside MULTI, Redis words it so).
+    EndTransaction(client);
+    if (error.starts_with('-')) error.remove_prefix(1);
+    reply.Error("-EXECABORT Transaction discarded because of: " + std::string(error));
+    return;
+  }
+  if (client.in_multi) client.multi_aborted = true;
+  reply.Error(error);
 }
 
 void Dispatcher::Call(const CommandSpec& spec, ClientState& client,
                       std::span<const std::string_view> args, resp::ReplyBuilder& reply) {
   const uint64_t errors_before = reply.errors_written();
+  const uint64_t call_errors_before = call_errors_;
+  std::vector<size_t> outer_redacted = std::move(redacted_);
+  redacted_.clear();
   const int64_t start = SteadyUs();
   CommandContext ctx(args, reply, client, *this, spec);
   spec.handler(ctx);
   const int64_t elapsed = SteadyUs() - start;
+  const uint64_t errors = reply.errors_written() - errors_before;
+  // Errors of the commands EXEC ran were counted by their own calls.
+  const uint64_t own_errors = errors - (call_errors_ - call_errors_before);
+  call_errors_ = call_errors_before + errors;
 
   const int64_t slower_than = settings().slowlog_log_slower_than;
   if (slower_than >= 0 && elapsed >= slower_than && !spec.flags.has(Flag::kSkipSlowlog)) {
@@ -129,9 +178,13 @@ void Dispatcher::Call(const CommandSpec& spec, ClientState& client,
   CommandStats& cs = stats_.commands[&spec];
   ++cs.calls;
   cs.usec += static_cast<uint64_t>(elapsed);
-  if (reply.errors_written() != errors_before) ++cs.failed_calls;
-  client.last_command = &spec;
+  if (own_errors != 0) ++cs.failed_calls;
   ++stats_.total_commands_processed;
+  if (!monitors_.empty() && !spec.flags.has(Flag::kAdmin) &&
+      !spec.flags.has(Flag::kSkipMonitor)) {
+    FeedMonitors(client, args);
+  }
+  redacted_ = std::move(outer_redacted);
 }
 
 bool Dispatcher::HeldByPause(const CommandSpec& spec, ClientState& client) {
@@ -140,7 +193,14 @@ bool Dispatcher::HeldByPause(const CommandSpec& spec, ClientState& client) {
     Unpause();
     return false;
   }
-  const bool writes = spec.flags.has(Flag::kWrite) || spec.flags.has(Flag::kMayReplicate);
+  auto writes_of = [](const CommandSpec& s) {
+    return s.flags.has(Flag::kWrite) || s.flags.has(Flag::kMayReplicate);
+  };
+  bool writes = writes_of(spec);
+  // EXEC is a write when it would run one.
+  if (client.in_multi && spec.name == "exec") {
+    for (const QueuedCommand& q : client.queued) writes = writes || writes_of(*q.spec);
+  }
   if (pause_mode_ == PauseMode::kWrite && !writes) return false;
   paused_clients_.push_back(client.id);
   return true;
@@ -161,6 +221,36 @@ void Dispatcher::Unpause() {
     auto it = clients_.find(id);
     if (it != clients_.end() && it->second->link != nullptr) it->second->link->Resume();
   }
+}
+
+void Dispatcher::DatabaseReplaced(int db, int other) { watches_.DatabaseReplaced(db, other); }
+
+void Dispatcher::RemoveClient(ClientState* c) {
+  EndTransaction(*c);
+  RemoveMonitor(c);
+  clients_.erase(c->id);
+}
+
+void Dispatcher::EndTransaction(ClientState& c) {
+  c.in_multi = false;
+  c.multi_aborted = false;
+  c.queued.clear();
+  watches_.UnwatchAll(c);
+}
+
+void Dispatcher::Queue(const CommandSpec& spec, ClientState& client,
+                       std::span<const std::string_view> args, resp::ReplyBuilder& reply) {
+  // A doomed transaction does not keep what it will never run.
+  if (!client.multi_aborted && !client.watch_lost) {
+    client.queued.push_back({&spec, std::vector<std::string>(args.begin(), args.end())});
+  }
+  reply.Raw("+QUEUED\r\n");
+}
+
+void Dispatcher::RunQueued(const QueuedCommand& command, ClientState& c,
+                           resp::ReplyBuilder& reply) {
+  const std::vector<std::string_view> args(command.args.begin(), command.args.end());
+  Call(*command.spec, c, args, reply);
 }
 
 void Dispatcher::ResetStats() {

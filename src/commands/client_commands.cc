@@ -19,6 +19,9 @@ using command::EqualsIgnoreCase;
 
 std::string ClientLine(const ClientState& cl, int64_t now_ms) {
   std::string flags;
+  if (cl.monitor) flags += 'O';
+  if (cl.in_multi) flags += 'x';
+  if (cl.watch_lost) flags += 'd';
   if (cl.close_after_reply) flags += 'c';
   if (cl.unix_socket) flags += 'U';
   if (cl.no_evict) flags += 'e';
@@ -27,6 +30,12 @@ std::string ClientLine(const ClientState& cl, int64_t now_ms) {
   const size_t qbuf = link != nullptr ? link->QueryBufferBytes() : 0;
   const size_t qbuf_free = link != nullptr ? link->QueryBufferFree() : 0;
   const size_t omem = link != nullptr ? link->OutputBufferBytes() : 0;
+  // Redis's multi-mem: the queued arguments and an argument pointer for each.
+  size_t multi_mem = 0;
+  for (const command::QueuedCommand& q : cl.queued) {
+    multi_mem += q.args.size() * sizeof(void*);
+    for (const std::string& a : q.args) multi_mem += a.size();
+  }
   std::string cmd = "NULL";
   if (cl.last_command != nullptr) {
     const auto& reg = command::Registry::Get();
@@ -43,13 +52,15 @@ std::string ClientLine(const ClientState& cl, int64_t now_ms) {
   line += " idle=" + std::to_string((now_ms - cl.last_interaction_ms) / 1000);
   line += " flags=" + flags;
   line += " db=" + std::to_string(cl.db);
-  line += " sub=0 psub=0 ssub=0 multi=-1";
+  line += " sub=0 psub=0 ssub=0 multi=";
+  line += cl.in_multi ? std::to_string(cl.queued.size()) : "-1";
   line += " qbuf=" + std::to_string(qbuf);
   line += " qbuf-free=" + std::to_string(qbuf_free);
-  line += " argv-mem=0 multi-mem=0";
+  line += " argv-mem=0 multi-mem=" + std::to_string(multi_mem);
   line += " rbs=" + std::to_string(qbuf + qbuf_free) + " rbp=" + std::to_string(qbuf);
   line += " obl=0 oll=0 omem=" + std::to_string(omem);
-  line += " tot-mem=" + std::to_string(qbuf + qbuf_free + omem + sizeof(ClientState));
+  line += " tot-mem=" +
+          std::to_string(qbuf + qbuf_free + omem + multi_mem + sizeof(ClientState));
   line += std::string(" events=r") + (omem > 0 ? "w" : "");
   line += " cmd=" + cmd;
   line += " user=default redir=-1 resp=" + std::to_string(cl.resp);

@@ -38,6 +38,8 @@ void Reset(CommandContext& c) {
   cl.skip_next_reply = false;
   cl.no_evict = false;
   cl.authenticated = c.server.settings().requirepass.empty();
+  c.server.EndTransaction(cl);
+  c.server.RemoveMonitor(&cl);
   c.reply.SimpleString("RESET");
 }
 
@@ -60,6 +62,7 @@ void Auth(CommandContext& c) {
     c.reply.Error(command::errors::kSyntax);
     return;
   }
+  for (size_t i = 1; i < c.argc(); ++i) c.server.RedactArgument(i);
   std::string_view user = "default";
   std::string_view password;
   if (c.argc() == 2) {
@@ -97,31 +100,29 @@ void Hello(CommandContext& c) {
     }
     version = *v;
   }
-  std::optional<std::pair<std::string_view, std::string_view>> credentials;
-  std::optional<std::string_view> name;
+  // Options take effect in order, as in Redis: an error leaves the earlier ones applied.
   for (size_t j = next; j < c.argc(); ++j) {
     const size_t more = c.argc() - 1 - j;
     std::string_view opt = c.arg(j);
     if (command::EqualsIgnoreCase(opt, "auth") && more >= 2) {
-      credentials.emplace(c.arg(j + 1), c.arg(j + 2));
+      c.server.RedactArgument(j + 1);
+      c.server.RedactArgument(j + 2);
+      if (!CheckPassword(c, c.arg(j + 1), c.arg(j + 2))) {
+        c.reply.Error(kWrongPass);
+        return;
+      }
+      c.client.authenticated = true;
       j += 2;
     } else if (command::EqualsIgnoreCase(opt, "setname") && more >= 1) {
-      name = c.arg(++j);
-      if (!ValidClientName(*name)) {
+      if (!ValidClientName(c.arg(j + 1))) {
         c.reply.Error(kBadClientName);
         return;
       }
+      c.client.name = std::string(c.arg(++j));
     } else {
       c.reply.Error("Syntax error in HELLO option '" + std::string(opt) + "'");
       return;
     }
-  }
-  if (credentials) {
-    if (!CheckPassword(c, credentials->first, credentials->second)) {
-      c.reply.Error(kWrongPass);
-      return;
-    }
-    c.client.authenticated = true;
   }
   if (c.server.AuthRequired(c.client)) {
     c.reply.Error(
@@ -130,7 +131,6 @@ void Hello(CommandContext& c) {
         "select the RESP protocol version at the same time");
     return;
   }
-  if (name) c.client.name = std::string(*name);
   if (version != 0) {
     c.client.resp = static_cast<int>(version);
     c.reply.set_protocol(c.client.resp);

@@ -3,6 +3,7 @@
 #include "key_access.h"
 #include "petrel/command/arg_parser.h"
 #include "petrel/command/command_spec.h"
+#include "petrel/command/dispatcher.h"
 
 namespace petrel::commands {
 namespace {
@@ -67,6 +68,7 @@ void Expire(CommandContext& c) {
   } else {
     ks.SetExpire(c.db(), e, *when);
   }
+  c.Modified(c.arg(1));
   c.reply.Integer(1);
 }
 
@@ -96,7 +98,12 @@ void Ttl(CommandContext& c) {
 
 void Persist(CommandContext& c) {
   Entry* e = c.keyspace().Find(c.db(), c.arg(1), storage::Lookup::kWrite);
-  c.reply.Integer(e != nullptr && c.keyspace().RemoveExpire(c.db(), e) ? 1 : 0);
+  if (e == nullptr || !c.keyspace().RemoveExpire(c.db(), e)) {
+    c.reply.Integer(0);
+    return;
+  }
+  c.Modified(c.arg(1));
+  c.reply.Integer(1);
 }
 
 }  // namespace petrel::commands

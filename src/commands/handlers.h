@@ -101,6 +101,33 @@ void FunctionFlush(CommandContext& c);
 void FunctionList(CommandContext& c);
 void FunctionHelp(CommandContext& c);
 
+// hash_commands.cc
+void HSet(CommandContext& c);  // also HMSET (replies +OK for it)
+void HSetNx(CommandContext& c);
+void HGet(CommandContext& c);
+void HMGet(CommandContext& c);
+void HDel(CommandContext& c);
+void HExists(CommandContext& c);
+void HGetAll(CommandContext& c);
+void HKeys(CommandContext& c);
+void HVals(CommandContext& c);
+void HLen(CommandContext& c);
+void HStrLen(CommandContext& c);
+void HIncrBy(CommandContext& c);
+void HIncrByFloat(CommandContext& c);
+void HRandField(CommandContext& c);
+void HScan(CommandContext& c);
+
+// transaction_commands.cc
+void Multi(CommandContext& c);
+void Exec(CommandContext& c);
+void Discard(CommandContext& c);
+void Watch(CommandContext& c);
+void Unwatch(CommandContext& c);
+
+// monitor_command.cc
+void Monitor(CommandContext& c);
+
 // command_commands.cc (introspection generated from the table)
 void Command(CommandContext& c);
 void CommandCount(CommandContext& c);

@@ -2,8 +2,15 @@
 
 #include <limits>
 
+#include "petrel/command/dispatcher.h"
 #include "petrel/command/registry.h"
 #include "petrel/util/numbers.h"
+
+namespace petrel::command {
+
+void CommandContext::Modified(std::string_view key) { server.KeyModified(client.db, key); }
+
+}  // namespace petrel::command
 
 namespace petrel::commands {
 

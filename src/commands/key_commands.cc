@@ -1,5 +1,4 @@
 // Generic key commands: deletion, existence, type, iteration, renaming, copying, databases.
-#include <cerrno>
 #include <cstring>
 #include <cstdlib>
 #include <limits>
@@ -10,9 +9,11 @@
 #include "key_access.h"
 #include "petrel/command/arg_parser.h"
 #include "petrel/command/dispatcher.h"
+#include "petrel/storage/hash.h"
 #include "petrel/storage/string_value.h"
 #include "petrel/util/glob.h"
 #include "petrel/util/numbers.h"
+#include "scan_args.h"
 
 namespace petrel::commands {
 namespace {
@@ -80,6 +81,8 @@ void RenameGeneric(CommandContext& c, bool nx) {
     ks.Delete(db, c.arg(2));
   }
   ks.Relocate(db, e, db, c.arg(2));
+  c.Modified(c.arg(1));
+  c.Modified(c.arg(2));
   if (nx) {
     c.reply.Integer(1);
   } else {
@@ -88,7 +91,17 @@ void RenameGeneric(CommandContext& c, bool nx) {
 }
 
 // A deep copy of `from`'s value into `to` (COPY).
-void CopyValue(const Entry& from, Entry* to) {
+void CopyValue(CommandContext& c, const Entry& from, Entry* to) {
+  if (from.value_type() == storage::ValueType::kHash) {
+    const config::Settings& s = c.server.settings();
+    const storage::hash::Limits limits{static_cast<size_t>(s.hash_max_listpack_entries),
+                                       static_cast<size_t>(s.hash_max_listpack_value)};
+    storage::hash::Init(to);
+    storage::hash::ForEach(from, [&](std::string_view f, std::string_view v) {
+      storage::hash::Set(to, f, v, limits);
+    });
+    return;
+  }
   if (from.value_type() == storage::ValueType::kString) {
     if (from.value_encoding() == storage::Encoding::kInt) {
       storage::StoreInteger(to, from.v.integer);
@@ -112,6 +125,7 @@ void Del(CommandContext& c) {
   for (size_t i = 1; i < c.argc(); ++i) {
     if (c.keyspace().Find(c.db(), c.arg(i), Lookup::kNoTouch) != nullptr &&
         c.keyspace().Delete(c.db(), c.arg(i))) {
+      c.Modified(c.arg(i));
       ++deleted;
     }
   }
@@ -146,44 +160,12 @@ void Keys(CommandContext& c) {
 }
 
 void Scan(CommandContext& c) {
-  // The cursor is read as strtoul does (a sign is accepted, spaces and junk are not).
-  std::string cursor_text(c.arg(1));
-  errno = 0;
-  char* end = nullptr;
-  uint64_t cursor = std::strtoull(cursor_text.c_str(), &end, 10);
-  if (cursor_text.empty() || std::isspace(static_cast<unsigned char>(cursor_text[0])) ||
-      *end != '\0' || errno == ERANGE) {
-    c.reply.Error("invalid cursor");
-    return;
-  }
-  int64_t count = 10;
-  std::string_view pattern;
-  std::string_view type;
-  bool has_pattern = false, has_type = false;
-  for (size_t i = 2; i < c.argc(); i += 2) {
-    const bool has_value = i + 1 < c.argc();
-    if (command::EqualsIgnoreCase(c.arg(i), "count") && has_value) {
-      auto n = util::ParseInt64(c.arg(i + 1));
-      if (!n) {
-        c.reply.Error(errors::kNotInteger);
-        return;
-      }
-      if (*n < 1) {
-        c.reply.Error(errors::kSyntax);
-        return;
-      }
-      count = *n;
-    } else if (command::EqualsIgnoreCase(c.arg(i), "match") && has_value) {
-      pattern = c.arg(i + 1);
-      has_pattern = pattern != "*";
-    } else if (command::EqualsIgnoreCase(c.arg(i), "type") && has_value) {
-      type = c.arg(i + 1);
-      has_type = true;
-    } else {
-      c.reply.Error(errors::kSyntax);
-      return;
-    }
-  }
+  auto start = ParseScanCursor(c, c.arg(1));
+  if (!start) return;
+  ScanOptions o;
+  if (!ParseScanOptions(c, 2, true, &o)) return;
+  uint64_t cursor = *start;
+  const int64_t count = o.count;
   Keyspace& ks = c.keyspace();
   const storage::Dict& dict = ks.db(c.db()).dict;
   std::vector<std::string> keys;
@@ -196,10 +178,10 @@ void Scan(CommandContext& c) {
 
   std::vector<std::string_view> shown;
   for (const std::string& k : keys) {
-    if (has_pattern && !util::GlobMatch(pattern, k)) continue;
+    if (o.has_pattern && !util::GlobMatch(o.pattern, k)) continue;
     Entry* e = ks.Find(c.db(), k, Lookup::kNoTouch);  // deletes expired keys on the way
     if (e == nullptr) continue;
-    if (has_type && !command::EqualsIgnoreCase(type, TypeName(*e))) continue;
+    if (o.has_type && !command::EqualsIgnoreCase(o.type, TypeName(*e))) continue;
     shown.push_back(k);
   }
   c.reply.Array(2);
@@ -260,8 +242,9 @@ void Copy(CommandContext& c) {
     ks.Delete(dst_db, c.arg(2));
   }
   Entry* dst = ks.Add(dst_db, c.arg(2));
-  CopyValue(*src, dst);
+  CopyValue(c, *src, dst);
   if (expire >= 0) ks.SetExpire(dst_db, dst, expire);
+  c.server.KeyModified(dst_db, c.arg(2));
   c.reply.Integer(1);
 }
 
@@ -283,6 +266,8 @@ void Move(CommandContext& c) {
     return;
   }
   ks.Relocate(c.db(), e, *db, c.arg(1));
+  c.server.KeyModified(c.db(), c.arg(1));
+  c.server.KeyModified(*db, c.arg(1));
   c.reply.Integer(1);
 }
 
@@ -300,12 +285,14 @@ void DbSize(CommandContext& c) {
 
 void FlushDb(CommandContext& c) {
   if (!ParseFlushMode(c)) return;
+  c.server.DatabaseReplaced(c.db());
   c.keyspace().FlushDb(c.db());
   c.reply.Ok();
 }
 
 void FlushAll(CommandContext& c) {
   if (!ParseFlushMode(c)) return;
+  for (int db = 0; db < c.keyspace().count(); ++db) c.server.DatabaseReplaced(db);
   c.keyspace().FlushAll();
   c.reply.Ok();
 }
@@ -330,6 +317,8 @@ void SwapDb(CommandContext& c) {
     c.reply.Error(errors::kDbIndex);
     return;
   }
+  c.server.DatabaseReplaced(*a, *b);
+  c.server.DatabaseReplaced(*b, *a);
   c.keyspace().Swap(*a, *b);
   c.reply.Ok();
 }

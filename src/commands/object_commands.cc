@@ -5,6 +5,7 @@
 #include "key_access.h"
 #include "petrel/command/arg_parser.h"
 #include "petrel/command/dispatcher.h"
+#include "petrel/storage/hash.h"
 #include "petrel/storage/string_value.h"
 #include "petrel/util/numbers.h"
 #include "reply_help.h"
@@ -87,7 +88,9 @@ void MemoryUsage(CommandContext& c) {
   if (e == nullptr) return;
   // The entry's allocation (key, header, short value), its share of the bucket array, and any
   // separately allocated value.
-  size_t bytes = malloc_usable_size(e) + sizeof(void*) + storage::StringHeapBytes(*e);
+  size_t bytes = malloc_usable_size(e) + sizeof(void*);
+  bytes += e->value_type() == storage::ValueType::kHash ? storage::hash::MemoryBytes(*e)
+                                                        : storage::StringHeapBytes(*e);
   c.reply.Integer(static_cast<int64_t>(bytes));
 }
 

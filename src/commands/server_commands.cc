@@ -1,5 +1,5 @@
 // Server commands: CONFIG, TIME, SHUTDOWN, SLOWLOG, LATENCY, FUNCTION.
-#include <set>
+#include <algorithm>
 
 #include "handlers.h"
 #include "key_access.h"
@@ -23,20 +23,24 @@ std::string ConfigSetFailure(std::string_view name, std::string_view reason) {
 
 void ConfigGet(CommandContext& c) {
   config::Config& cfg = c.server.config();
-  // (name as reported, directive), without duplicates, in the order first matched.
+  // (name as reported, directive) in the order first matched, each name once. Patterns match
+  // the old names (aliases) too, each reported under its own name.
   std::vector<std::pair<std::string, const config::Directive*>> matches;
-  std::set<const config::Directive*> seen;
+  auto add = [&](std::string_view name, const config::Directive* d) {
+    for (const auto& m : matches) {
+      if (command::EqualsIgnoreCase(m.first, name)) return;
+    }
+    matches.emplace_back(std::string(name), d);
+  };
   for (size_t i = 2; i < c.argc(); ++i) {
     std::string_view pattern = c.arg(i);
     if (pattern.find_first_of("[*?") == std::string_view::npos) {
-      const config::Directive* d = config::FindDirective(pattern);
-      if (d != nullptr && seen.insert(d).second) matches.emplace_back(std::string(pattern), d);
+      if (const config::Directive* d = config::FindDirective(pattern)) add(pattern, d);
       continue;
     }
     for (const config::Directive& d : config::Directives()) {
-      if (seen.count(&d) == 0 && util::GlobMatch(pattern, d.name, true)) {
-        seen.insert(&d);
-        matches.emplace_back(std::string(d.name), &d);
+      for (std::string_view name : {d.name, d.alias}) {
+        if (!name.empty() && util::GlobMatch(pattern, name, true)) add(name, &d);
       }
     }
   }

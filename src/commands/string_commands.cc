@@ -127,6 +127,7 @@ void SetGeneric(CommandContext& c, std::string_view key, std::string_view value,
   }
   e = StoreKey(c, e, key, value, o.keep_ttl() || expire_ms.has_value());
   if (expire_ms) c.keyspace().SetExpire(c.db(), e, *expire_ms);
+  c.Modified(key);
   if (!o.get && reply_ok) c.reply.Ok();
 }
 
@@ -146,6 +147,7 @@ void IncrDecr(CommandContext& c, int64_t delta) {
   value += delta;
   if (e == nullptr) e = c.keyspace().Add(c.db(), c.arg(1));
   storage::StoreInteger(e, value);
+  c.Modified(c.arg(1));
   c.reply.Integer(value);
 }
 
@@ -166,6 +168,7 @@ void SetNx(CommandContext& c) {
     return;
   }
   StoreKey(c, nullptr, c.arg(1), c.arg(2), false);
+  c.Modified(c.arg(1));
   c.reply.Integer(1);
 }
 
@@ -206,6 +209,7 @@ void GetDel(CommandContext& c) {
   if (RejectNonString(c, e)) return;
   ReplyString(c, *e);
   c.keyspace().Delete(c.db(), c.arg(1));
+  c.Modified(c.arg(1));
 }
 
 void GetEx(CommandContext& c) {
@@ -226,8 +230,9 @@ void GetEx(CommandContext& c) {
     } else {
       c.keyspace().SetExpire(c.db(), e, *expire);
     }
-  } else if (o.persist()) {
-    c.keyspace().RemoveExpire(c.db(), e);
+    c.Modified(c.arg(1));
+  } else if (o.persist() && c.keyspace().RemoveExpire(c.db(), e)) {
+    c.Modified(c.arg(1));
   }
 }
 
@@ -238,6 +243,7 @@ void MSet(CommandContext& c) {
   }
   for (size_t i = 1; i < c.argc(); i += 2) {
     StoreKey(c, LookupWrite(c, c.arg(i)), c.arg(i), c.arg(i + 1), false);
+    c.Modified(c.arg(i));
   }
   c.reply.Ok();
 }
@@ -255,6 +261,7 @@ void MSetNx(CommandContext& c) {
   }
   for (size_t i = 1; i < c.argc(); i += 2) {
     StoreKey(c, LookupWrite(c, c.arg(i)), c.arg(i), c.arg(i + 1), false);
+    c.Modified(c.arg(i));
   }
   c.reply.Integer(1);
 }
@@ -276,6 +283,7 @@ void Append(CommandContext& c) {
   std::string_view add = c.arg(2);
   if (e == nullptr) {
     StoreKey(c, nullptr, c.arg(1), add, false);
+    c.Modified(c.arg(1));
     c.reply.Integer(static_cast<int64_t>(add.size()));
     return;
   }
@@ -284,6 +292,7 @@ void Append(CommandContext& c) {
   if (!CheckLength(c, static_cast<int64_t>(old_len), static_cast<int64_t>(add.size()))) return;
   char* buf = storage::MutableString(e, old_len + add.size());
   if (!add.empty()) std::memcpy(buf + old_len, add.data(), add.size());
+  c.Modified(c.arg(1));
   c.reply.Integer(static_cast<int64_t>(old_len + add.size()));
 }
 
@@ -359,6 +368,7 @@ void SetRange(CommandContext& c) {
   const size_t len = std::max(need, storage::StringLength(*e));
   char* buf = storage::MutableString(e, len);
   std::memcpy(buf + *offset, value.data(), value.size());
+  c.Modified(c.arg(1));
   c.reply.Integer(static_cast<int64_t>(len));
 }
 
@@ -414,6 +424,7 @@ void IncrByFloat(CommandContext& c) {
   if (e == nullptr) e = c.keyspace().Add(c.db(), c.arg(1));
   // Redis keeps the float's text as a string, never int-encoded.
   storage::StoreText(e, text);
+  c.Modified(c.arg(1));
   c.reply.Bulk(text);
 }
 

@@ -236,6 +236,20 @@ void Connection<Socket>::Resume() {
 }
 
 template <typename Socket>
+void Connection<Socket>::Deliver(std::string_view bytes) {
+  if (closed_ || state_.reply_off) return;
+  out_.append(bytes);
+  // Flush from the event loop, not from inside the command that produced the bytes: this
+  // connection may be the one running it, and Flush may close it.
+  if (flush_posted_) return;
+  flush_posted_ = true;
+  asio::post(socket_.get_executor(), [self = this->shared_from_this()] {
+    self->flush_posted_ = false;
+    self->Flush();
+  });
+}
+
+template <typename Socket>
 void Connection<Socket>::Abort() {
   Close();
 }

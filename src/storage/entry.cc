@@ -26,7 +26,7 @@ Entry* NewEntry(std::string_view key) {
 
 void ClearValue(Entry* e) {
   if (e->value_type() == ValueType::kHash) {
-    delete e->v.hash;
+    hash::Free(e);
   } else if (!e->inline_str && e->value_encoding() != Encoding::kInt) {
     std::free(e->v.heap.data);
   }

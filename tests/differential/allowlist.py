@@ -35,6 +35,4 @@ ALLOWED = {
     ("resp3.txt", "COMMAND DOCS get"): _OWN_WORDS,
     ("server.txt", "CONFIG SET port abc"):
         "port cannot be changed at runtime in Petrel, so CONFIG SET refuses it as immutable",
-    # Hashes arrive with the hashes issue; until then HSET is an unknown command.
-    ("hashes_wrongtype.txt", "*"): "hashes are not implemented yet",
 }

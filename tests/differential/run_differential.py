@@ -44,6 +44,14 @@ Script format (one step per line)
                             the connection (see !alive); both the reply and the state compared.
   !alive                    probe the connection with PING and compare "open"/"closed".
   !reconnect                close the connection and open a fresh one (RESP2, db 0).
+  !conn N                   make connection N (1-8) current; later steps use it until the next
+                            !conn. Each is opened (RESP2, db 0) by the first step that uses it
+                            and keeps its state (db, RESP version, MULTI, WATCH, MONITOR)
+                            while others are current. A script starts on connection 1; all
+                            are closed after the script. For WATCH invalidated by another
+                            client, MONITOR, CLIENT KILL and the like.
+  !monitorline              read one reply (a MONITOR line) and compare it with its timestamp
+                            and the client's ip:port masked: "+<time> [0 <addr>] "set" "k"".
   BYTES is a Python bytes literal, optionally repeated or concatenated:
   b'*1\\r\\n$-1\\r\\n'  or  b'x' * 70000 + b'\\r\\n'.
 
@@ -53,7 +61,7 @@ Notes
   QUIT or protocol errors and carry on. RESP3 is selected by sending HELLO 3 as a command.
   After each script the runner sends CLIENT UNPAUSE and FLUSHALL on a new connection; if
   that fails (e.g. a script left requirepass set) the server is restarted.
-  After a mismatch both connections are resynchronised (ECHO <token>, stray replies
+  After a mismatch both sides' current connections are resynchronised (ECHO <token>, stray replies
   discarded and reported as a note), so one extra or missing reply does not turn every
   later step of the script into a mismatch.
 """
@@ -62,6 +70,7 @@ import argparse
 import ast
 import glob
 import os
+import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -72,6 +81,7 @@ from allowlist import ALLOWED  # noqa: E402
 
 SCRIPTS_DIR = os.path.join(HERE, "scripts")
 READ_TIMEOUT = 5.0
+MAX_CONNECTIONS = 8
 MAX_SCAN_ROUNDS = 100000
 
 
@@ -210,7 +220,11 @@ def parse_step(lineno, text):
         return Step(lineno, text, "pipeline", args=words, count=int(count_text))
     if directive in ("send", "raw"):
         return Step(lineno, text, directive, data=eval_bytes(rest))
-    if directive in ("read", "alive", "reconnect"):
+    if directive == "conn":
+        if not rest.isdigit() or not 1 <= int(rest) <= MAX_CONNECTIONS:
+            raise ScriptError(f"!conn needs a connection number from 1 to {MAX_CONNECTIONS}")
+        return Step(lineno, text, "conn", count=int(rest))
+    if directive in ("read", "alive", "reconnect", "monitorline"):
         if rest:
             raise ScriptError(f"!{directive} takes no argument")
         return Step(lineno, text, directive)
@@ -240,6 +254,22 @@ def shape(node):
         text = f"{kind}{len(pairs) // 2}{{" + " ".join(parts) + "}"
         return text + shape(payload[-1]) if kind == "|" else text
     return kind
+
+
+_MONITOR_LINE = re.compile(rb"^\+(\d+)\.(\d{6}) \[(\d+) ([^\]]*)\] ")
+
+
+def mask_monitor_line(reply):
+    """A MONITOR line with its timestamp and the client's address masked:
+    +1700000000.123456 [0 127.0.0.1:51234] "set" "k"  ->  +<time> [0 <addr>] "set" "k".
+    Only an address of the form host:port is masked (unix sockets and "lua" are kept)."""
+    m = _MONITOR_LINE.match(reply)
+    if not m:
+        return reply
+    addr = m.group(4)
+    if re.fullmatch(rb"(\d+\.\d+\.\d+\.\d+|\[[0-9a-fA-F:.]+\]):\d+", addr):
+        addr = b"<addr>"
+    return b"monitor +<time> [%s %s] %s" % (m.group(3), addr, reply[m.end():])
 
 
 def sorted_reply(raw, node, pairs):
@@ -286,23 +316,49 @@ def deep_sorted(node):
 # ---------------------------------------------------------------------------------------------
 
 class Side:
-    """One server under test and the script's current connection to it."""
+    """One server under test and the script's connections to it.
+
+    A script may hold several numbered connections (!conn N); `conn` is the current one,
+    and every step acts on it. Connection 1 is current at the start of a script.
+    """
 
     def __init__(self, name, server):
         self.name = name
         self.server = server
-        self.conn = None
+        self.conns = {}      # connection number -> RespClient (absent: not open)
+        self.current = 1
         self.notes = []      # informational (restarts)
         self.problems = []   # failures of the server itself (crash, sanitizer report)
+
+    @property
+    def conn(self):
+        return self.conns.get(self.current)
+
+    @conn.setter
+    def conn(self, value):
+        if value is None:
+            self.conns.pop(self.current, None)
+        else:
+            self.conns[self.current] = value
+
+    def switch(self, number):
+        """Make connection `number` current; it is opened by the next step that needs it."""
+        self.current = number
 
     def connect(self):
         self.close()
         self.conn = tl.RespClient(self.server.port, timeout=READ_TIMEOUT)
 
     def close(self):
+        """Close the current connection."""
         if self.conn is not None:
             self.conn.close()
             self.conn = None
+
+    def close_all(self):
+        for number in list(self.conns):
+            self.conns.pop(number).close()
+        self.current = 1
 
     def ensure(self):
         if self.conn is None or self.conn.eof:
@@ -310,7 +366,7 @@ class Side:
 
     def reset_between_scripts(self, before):
         """Fresh state for the next script; restarts the server if it misbehaves."""
-        self.close()
+        self.close_all()
         try:
             with tl.RespClient(self.server.port, timeout=READ_TIMEOUT) as c:
                 c.command("CLIENT", "UNPAUSE")
@@ -412,7 +468,10 @@ def _run_step_send(side, step):
     if step.kind == "reconnect":
         side.connect()
         return b""
-    if step.kind in ("read", "alive", "scan"):
+    if step.kind == "conn":
+        side.switch(step.count)
+        return b""
+    if step.kind in ("read", "alive", "scan", "monitorline"):
         side.ensure()
         return None
     if step.kind in ("send", "raw"):
@@ -426,7 +485,7 @@ def _run_step_send(side, step):
 def run_step_receive(side, step):
     """Second half of a step: read and normalise the outcome."""
     kind = step.kind
-    if kind in ("send", "noreply", "reconnect"):
+    if kind in ("send", "noreply", "reconnect", "conn"):
         return b""
     if kind == "alive":
         return side.alive()
@@ -445,6 +504,8 @@ def run_step_receive(side, step):
     if kind == "scan":
         return run_scan(side, step)
     reply = side.read()
+    if kind == "monitorline":
+        return mask_monitor_line(reply)
     if reply.startswith(b"<"):
         return reply
     node, _ = tl.parse_reply(reply)
@@ -533,7 +594,7 @@ def run_script(name, steps, sides, dump=False):
                     m.notes.append(f"{side.name}: {note}")
             mismatches.append(m)
     for side in sides:
-        side.close()
+        side.close_all()
     return mismatches
 
 
@@ -587,7 +648,7 @@ def main():
                 print(f"{name}: {len(steps)} steps, {len(found)} mismatches")
     finally:
         for side in sides:
-            side.close()
+            side.close_all()
         for s in servers:
             try:
                 s.stop()

@@ -4,6 +4,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace petrel::command {
 
@@ -19,9 +22,19 @@ class ClientLink {
   virtual size_t QueryBufferFree() const = 0;
   virtual size_t OutputBufferBytes() const = 0;
   virtual int Fd() const = 0;
+  // Sends bytes that are not a reply to a command of this client (MONITOR lines): appends them
+  // to the output and makes sure a write follows. Safe to call while this client runs a command.
+  virtual void Deliver(std::string_view bytes) = 0;
 };
 
 struct CommandSpec;
+
+// A command queued between MULTI and EXEC, with its own copy of the arguments (the read buffer
+// they were parsed from is reused).
+struct QueuedCommand {
+  const CommandSpec* spec;
+  std::vector<std::string> args;
+};
 
 struct ClientState {
   uint64_t id = 0;
@@ -43,6 +56,15 @@ struct ClientState {
   int64_t created_ms = 0;
   int64_t last_interaction_ms = 0;
   const CommandSpec* last_command = nullptr;  // CLIENT LIST's cmd=
+  // MULTI ... EXEC. Once the transaction is doomed (multi_aborted or watch_lost) queued
+  // commands are acknowledged but not kept, as in Redis.
+  bool in_multi = false;
+  bool in_exec = false;        // EXEC is running the queue
+  bool multi_aborted = false;  // a command was rejected while queuing: EXECABORT
+  bool watch_lost = false;     // a WATCHed key changed: EXEC replies null (flag 'd')
+  std::vector<QueuedCommand> queued;
+  std::vector<std::pair<int, std::string>> watched;  // (db, key), for UNWATCH
+  bool monitor = false;
   ClientLink* link = nullptr;
 };
 

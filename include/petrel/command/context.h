@@ -33,6 +33,8 @@ class CommandContext {
   int db() const { return client.db; }
   storage::Keyspace& keyspace();
   int64_t NowMs() const;
+  // The command changed `key` in the client's database (Redis's signalModifiedKey).
+  void Modified(std::string_view key);
 };
 
 }  // namespace petrel::command

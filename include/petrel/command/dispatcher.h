@@ -14,6 +14,7 @@
 #include "petrel/command/client_state.h"
 #include "petrel/command/command_spec.h"
 #include "petrel/command/slowlog.h"
+#include "petrel/command/watch_registry.h"
 #include "petrel/config/config.h"
 #include "petrel/resp/reply_builder.h"
 #include "petrel/storage/keyspace.h"
@@ -74,11 +75,35 @@ class Dispatcher {
   // Clients: the connection registers its state while it is open.
   uint64_t NextClientId() { return next_client_id_++; }
   void AddClient(ClientState* c) { clients_[c->id] = c; }
-  void RemoveClient(ClientState* c) { clients_.erase(c->id); }
+  // Forgets a closing client, with its transaction, watched keys and MONITOR subscription.
+  void RemoveClient(ClientState* c);
   const std::map<uint64_t, ClientState*>& clients() const { return clients_; }
 
   void set_hooks(ServerHooks* hooks) { hooks_ = hooks; }
   ServerHooks* hooks() { return hooks_; }
+
+  // Redis's signalModifiedKey: a command changed `key` in `db`. Handlers call it for every key
+  // they write, delete or re-expire; it invalidates WATCHes (and later feeds notifications).
+  void KeyModified(int db, std::string_view key) {
+    if (!watches_.empty()) watches_.Touch(db, key);
+  }
+  // Before FLUSHDB/FLUSHALL empties `db` (with `other` < 0), or SWAPDB exchanges `db` and
+  // `other`: every watched key of `db` that exists in `db` (or in `other`) is modified.
+  // SWAPDB calls it for both directions; swapping a database with itself changes nothing.
+  void DatabaseReplaced(int db, int other = -1);
+
+  // Transactions. EndTransaction leaves MULTI, drops the queue and unwatches every key (EXEC,
+  // DISCARD, RESET). RunQueued runs a command EXEC takes from the queue: it was checked when
+  // queued, so it goes straight to the handler (statistics, slowlog and MONITOR included).
+  WatchRegistry& watches() { return watches_; }
+  void EndTransaction(ClientState& c);
+  void RunQueued(const QueuedCommand& command, ClientState& c, resp::ReplyBuilder& reply);
+
+  // MONITOR: every command that runs is shown to the monitors, except admin and skip-monitor
+  // ones. A handler calls RedactArgument(i) to show its argument i as "(redacted)" (secrets).
+  void AddMonitor(ClientState* c);
+  void RemoveMonitor(ClientState* c);
+  void RedactArgument(size_t index) { redacted_.push_back(index); }
 
   // After CONFIG SET: apply what must change at once (log level, ...).
   void ConfigChanged() {
@@ -109,10 +134,22 @@ class Dispatcher {
   void Call(const CommandSpec& spec, ClientState& client, std::span<const std::string_view> args,
             resp::ReplyBuilder& reply);
   bool HeldByPause(const CommandSpec& spec, ClientState& client);
+  // Refuses a command before it runs (`spec` is null for an unknown one); inside MULTI this
+  // makes EXEC fail.
+  void Reject(const CommandSpec* spec, ClientState& client, resp::ReplyBuilder& reply,
+              std::string_view error);
+  void Queue(const CommandSpec& spec, ClientState& client,
+             std::span<const std::string_view> args, resp::ReplyBuilder& reply);
+  void FeedMonitors(const ClientState& client, std::span<const std::string_view> args);
 
   config::Config& config_;
   const util::Clock& clock_;
   storage::Keyspace keyspace_;
+  WatchRegistry watches_;  // after keyspace_, which it refers to
+  std::vector<ClientState*> monitors_;
+  std::vector<size_t> redacted_;  // of the command running now
+  // Error replies written by every Call so far: EXEC does not count its commands' errors.
+  uint64_t call_errors_ = 0;
   ServerStats stats_;
   Slowlog slowlog_;
   std::map<uint64_t, ClientState*> clients_;

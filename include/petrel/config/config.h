@@ -47,6 +47,9 @@ struct Settings {
   int64_t maxmemory = 0;
   std::string maxmemory_policy;
   int64_t maxmemory_samples = 0;
+  // Data types
+  int64_t hash_max_listpack_entries = 0;
+  int64_t hash_max_listpack_value = 0;
   // Persistence (written by later subsystems; parsed and reported now)
   std::string save;
   std::string dbfilename;

@@ -36,6 +36,7 @@ class Connection final : public command::ClientLink,
   size_t QueryBufferFree() const override { return buffer_.size() - end_; }
   size_t OutputBufferBytes() const override { return out_.size() + writing_.size(); }
   int Fd() const override;
+  void Deliver(std::string_view bytes) override;
 
  private:
   void Read();
@@ -61,6 +62,7 @@ class Connection final : public command::ClientLink,
   std::string writing_;  // replies the socket is writing now
   bool reading_ = false;
   bool writing_in_flight_ = false;
+  bool flush_posted_ = false;  // Deliver scheduled a Flush
   bool paused_ = false;
   bool closed_ = false;
   bool registered_ = false;

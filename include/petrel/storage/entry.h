@@ -8,8 +8,6 @@
 
 namespace petrel::storage {
 
-class Hash;
-
 enum class ValueType : uint8_t { kString = 0, kHash = 1 };
 // What OBJECT ENCODING reports.
 enum class Encoding : uint8_t { kInt = 0, kEmbstr = 1, kRaw = 2, kListpack = 3, kHashtable = 4 };
@@ -37,7 +35,7 @@ struct Entry {
       uint32_t len;
       uint32_t cap;
     } heap;
-    Hash* hash;
+    void* hash;  // a listpack buffer or a hash::FieldTable, as `encoding` says
   } v;
 
   std::string_view key() const {

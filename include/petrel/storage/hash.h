@@ -1,9 +1,56 @@
-// The hash value type. Its commands arrive with hashes support; until then this is the owner
-// type an entry can point to.
+// The hash value type, stored behind Entry::v.hash in one of two encodings, as Redis does:
+//  - listpack: one flat buffer of field/value strings in insertion order, for small hashes;
+//  - hashtable: chained buckets of field entries, past hash-max-listpack-entries fields or when
+//    a field or value is longer than hash-max-listpack-value bytes.
+// Entry::encoding says which; a hash never goes back from hashtable to listpack.
 #pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <optional>
+#include <random>
+#include <string_view>
+#include <utility>
+
+#include "petrel/storage/entry.h"
 
 namespace petrel::storage {
 
-class Hash {};
+namespace hash {
 
+struct Limits {
+  size_t max_listpack_entries = 512;
+  size_t max_listpack_value = 64;
+};
+
+using Pair = std::pair<std::string_view, std::string_view>;
+
+// Turns `e` (a new entry) into an empty listpack hash.
+void Init(Entry* e);
+void Free(Entry* e);
+
+size_t Length(const Entry& e);
+std::optional<std::string_view> Get(const Entry& e, std::string_view field);
+// Sets a field; true when the field is new. Converts to a hashtable when the limits say so.
+bool Set(Entry* e, std::string_view field, std::string_view value, const Limits& limits);
+// True when the field existed.
+bool Delete(Entry* e, std::string_view field);
+// Converts up front when any of these lengths exceed the listpack limit (HSET's check over all
+// its arguments before it writes any).
+void ConvertForLengths(Entry* e, std::initializer_list<size_t> lengths, const Limits& limits);
+
+// Calls fn(field, value) for every pair, in the encoding's order (insertion order for listpack).
+void ForEach(const Entry& e, const std::function<void(std::string_view, std::string_view)>& fn);
+// HSCAN over a hashtable: the pairs of one bucket position per step; returns the next cursor.
+// Listpacks are returned whole by the caller.
+uint64_t ScanStep(const Entry& e, uint64_t cursor,
+                  const std::function<void(std::string_view, std::string_view)>& fn);
+// A uniformly random pair (the hash must not be empty).
+Pair Random(const Entry& e, std::mt19937_64& rng);
+// Heap bytes the hash holds, for MEMORY USAGE.
+size_t MemoryBytes(const Entry& e);
+
+}  // namespace hash
 }  // namespace petrel::storage

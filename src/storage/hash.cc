@@ -1,0 +1,102 @@
+#include "petrel/storage/hash.h"
+
+#include "hash_encodings.h"
+
+namespace petrel::storage::hash {
+namespace {
+
+bool IsListpack(const Entry& e) { return e.value_encoding() == Encoding::kListpack; }
+char* Lp(const Entry& e) { return static_cast<char*>(e.v.hash); }
+FieldTable* Table(const Entry& e) { return static_cast<FieldTable*>(e.v.hash); }
+void SetLp(Entry* e, char* lp) { e->v.hash = lp; }
+
+void ConvertToTable(Entry* e) {
+  auto* table = new FieldTable();
+  Listpack::ForEach(Lp(*e), [&](std::string_view f, std::string_view v) { table->Set(f, v); });
+  Listpack::Destroy(Lp(*e));
+  e->v.hash = table;
+  e->encoding = static_cast<uint32_t>(Encoding::kHashtable);
+}
+
+}  // namespace
+
+void Init(Entry* e) {
+  ClearValue(e);
+  e->type = static_cast<uint32_t>(ValueType::kHash);
+  e->encoding = static_cast<uint32_t>(Encoding::kListpack);
+  e->inline_str = 0;
+  SetLp(e, Listpack::Create());
+}
+
+void Free(Entry* e) {
+  if (IsListpack(*e)) {
+    Listpack::Destroy(Lp(*e));
+  } else {
+    delete Table(*e);
+  }
+  e->v.hash = nullptr;
+}
+
+size_t Length(const Entry& e) {
+  return IsListpack(e) ? Listpack::Pairs(Lp(e)) : Table(e)->size();
+}
+
+std::optional<std::string_view> Get(const Entry& e, std::string_view field) {
+  return IsListpack(e) ? Listpack::Get(Lp(e), field) : Table(e)->Get(field);
+}
+
+void ConvertForLengths(Entry* e, std::initializer_list<size_t> lengths, const Limits& limits) {
+  if (!IsListpack(*e)) return;
+  for (size_t n : lengths) {
+    if (n > limits.max_listpack_value) {
+      ConvertToTable(e);
+      return;
+    }
+  }
+}
+
+bool Set(Entry* e, std::string_view field, std::string_view value, const Limits& limits) {
+  ConvertForLengths(e, {field.size(), value.size()}, limits);
+  if (!IsListpack(*e)) return Table(*e)->Set(field, value);
+  bool added = false;
+  SetLp(e, Listpack::Set(Lp(*e), field, value, &added));
+  if (Listpack::Pairs(Lp(*e)) > limits.max_listpack_entries) ConvertToTable(e);
+  return added;
+}
+
+bool Delete(Entry* e, std::string_view field) {
+  if (!IsListpack(*e)) return Table(*e)->Delete(field);
+  bool deleted = false;
+  SetLp(e, Listpack::Delete(Lp(*e), field, &deleted));
+  return deleted;
+}
+
+void ForEach(const Entry& e, const std::function<void(std::string_view, std::string_view)>& fn) {
+  if (IsListpack(e)) {
+    Listpack::ForEach(Lp(e), fn);
+  } else {
+    Table(e)->ForEach(fn);
+  }
+}
+
+uint64_t ScanStep(const Entry& e, uint64_t cursor,
+                  const std::function<void(std::string_view, std::string_view)>& fn) {
+  if (IsListpack(e)) {
+    Listpack::ForEach(Lp(e), fn);
+    return 0;
+  }
+  return Table(e)->ScanStep(cursor, fn);
+}
+
+Pair Random(const Entry& e, std::mt19937_64& rng) {
+  if (IsListpack(e)) {
+    return Listpack::At(Lp(e), static_cast<uint32_t>(rng() % Listpack::Pairs(Lp(e))));
+  }
+  return Table(e)->Random(rng);
+}
+
+size_t MemoryBytes(const Entry& e) {
+  return IsListpack(e) ? Listpack::Bytes(Lp(e)) : Table(e)->Bytes();
+}
+
+}  // namespace petrel::storage::hash
