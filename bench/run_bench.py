@@ -350,12 +350,19 @@ def populate_hashes(opts, server, payload):
     if not pipe_load(opts, server, payload, "hash test data"):
         log("  WARNING: %s: the hash tests will read missing keys" % server.name)
         return
+    last = opts.keyspace - 1
     with Client(server.port, timeout=30) as c:
         big = c.call("HLEN", BIG_HASH)
-        small = c.call("HLEN", SMALL_HASH % (opts.keyspace - 1))
+        small = c.call("HLEN", SMALL_HASH % last)
+        value = c.call("HGET", BIG_HASH, BIG_HASH_FIELD % last)
+        everything = c.call("HGETALL", SMALL_HASH % last)
     if big != opts.keyspace or small != SMALL_HASH_FIELDS:
         log("  WARNING: %s holds HLEN %s=%r and %s=%r after pre-population"
-            % (server.name, BIG_HASH, big, SMALL_HASH % (opts.keyspace - 1), small))
+            % (server.name, BIG_HASH, big, SMALL_HASH % last, small))
+    if value != BIG_HASH_VALUE.encode() or not isinstance(everything, list) \
+            or len(everything) != 2 * SMALL_HASH_FIELDS:
+        log("  WARNING: %s answers HGET/HGETALL of the pre-populated hashes with %r / %r"
+            % (server.name, value, everything))
 
 
 def run_benchmark(opts, server, test, pipeline, requests):
