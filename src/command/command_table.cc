@@ -69,7 +69,12 @@ std::vector<CommandSpec> BuildTable() {
   AddGroup(&table, "server", table::ServerCommands());
   AddGroup(&table, "connection", table::ConnectionCommands());
   AddGroup(&table, "scripting", table::ScriptingCommands());
-  for (CommandSpec& spec : table) DeriveLegacyRange(&spec);
+  uint32_t next_id = 0;
+  for (CommandSpec& spec : table) {
+    DeriveLegacyRange(&spec);
+    spec.id = next_id++;
+    for (CommandSpec& sub : spec.subcommands) sub.id = next_id++;
+  }
   return table;
 }
 

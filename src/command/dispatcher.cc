@@ -143,7 +143,7 @@ Dispatcher::Outcome Dispatcher::Route(ClientState& client, std::span<const std::
 
 void Dispatcher::Reject(const CommandSpec* spec, ClientState& client, resp::ReplyBuilder& reply,
                         std::string_view error) {
-  if (spec != nullptr) ++stats_.commands[spec].rejected_calls;
+  if (spec != nullptr) ++StatsFor(*spec).rejected_calls;
   if (spec != nullptr && spec->name == "exec") {
     // A refused EXEC discards the transaction (even outside MULTI, Redis words it so).
     EndTransaction(client);
@@ -175,7 +175,7 @@ void Dispatcher::Call(const CommandSpec& spec, ClientState& client,
     slowlog_.Record(args, clock_.NowMs() / 1000, elapsed, client.addr, client.name,
                     static_cast<size_t>(settings().slowlog_max_len));
   }
-  CommandStats& cs = stats_.commands[&spec];
+  CommandStats& cs = StatsFor(spec);
   ++cs.calls;
   cs.usec += static_cast<uint64_t>(elapsed);
   if (own_errors != 0) ++cs.failed_calls;

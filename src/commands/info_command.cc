@@ -214,15 +214,24 @@ void CpuSection(CommandContext&, Writer& w) {
 
 void ModulesSection(CommandContext&, Writer&) {}
 
+void CommandStatsLine(CommandContext& c, Writer& w, const command::CommandSpec& spec,
+                      const command::CommandSpec* parent) {
+  const auto& all = c.server.stats().commands;
+  if (spec.id >= all.size()) return;
+  const command::CommandStats& cs = all[spec.id];
+  if (cs.calls == 0 && cs.rejected_calls == 0 && cs.failed_calls == 0) return;
+  const double per_call = cs.calls > 0 ? static_cast<double>(cs.usec) / cs.calls : 0;
+  w.Line("cmdstat_" + command::Registry::FullName(spec, parent),
+         "calls=" + std::to_string(cs.calls) + ",usec=" + std::to_string(cs.usec) +
+             ",usec_per_call=" + Fixed(per_call, 2) +
+             ",rejected_calls=" + std::to_string(cs.rejected_calls) +
+             ",failed_calls=" + std::to_string(cs.failed_calls));
+}
+
 void CommandStatsSection(CommandContext& c, Writer& w) {
-  const auto& reg = command::Registry::Get();
-  for (const auto& [spec, cs] : c.server.stats().commands) {
-    const double per_call = cs.calls > 0 ? static_cast<double>(cs.usec) / cs.calls : 0;
-    w.Line("cmdstat_" + command::Registry::FullName(*spec, reg.ParentOf(spec)),
-           "calls=" + std::to_string(cs.calls) + ",usec=" + std::to_string(cs.usec) +
-               ",usec_per_call=" + Fixed(per_call, 2) +
-               ",rejected_calls=" + std::to_string(cs.rejected_calls) +
-               ",failed_calls=" + std::to_string(cs.failed_calls));
+  for (const command::CommandSpec& spec : command::CommandTable()) {
+    CommandStatsLine(c, w, spec, nullptr);
+    for (const command::CommandSpec& sub : spec.subcommands) CommandStatsLine(c, w, sub, &spec);
   }
 }
 

@@ -86,6 +86,9 @@ struct CommandSpec {
   std::string_view complexity;
   std::string_view arguments;
   std::vector<CommandSpec> subcommands;
+  // Position among all commands and subcommands, set when the table is built; indexes the
+  // per-command statistics.
+  uint32_t id = 0;
 };
 
 }  // namespace petrel::command

@@ -39,7 +39,7 @@ struct ServerStats {
   uint64_t client_query_buffer_limit_disconnections = 0;
   uint64_t client_output_buffer_limit_disconnections = 0;
   int64_t used_memory_peak = 0;
-  std::unordered_map<const CommandSpec*, CommandStats> commands;  // for INFO commandstats
+  std::vector<CommandStats> commands;  // by CommandSpec::id, for INFO commandstats
   resp::ErrorTally errors;                                        // error replies (errorstats)
 };
 
@@ -71,6 +71,10 @@ class Dispatcher {
   const util::Clock& clock() const { return clock_; }
   ServerStats& stats() { return stats_; }
   Slowlog& slowlog() { return slowlog_; }
+  CommandStats& StatsFor(const CommandSpec& spec) {
+    if (spec.id >= stats_.commands.size()) stats_.commands.resize(spec.id + 1);
+    return stats_.commands[spec.id];
+  }
 
   // Clients: the connection registers its state while it is open.
   uint64_t NextClientId() { return next_client_id_++; }
