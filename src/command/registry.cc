@@ -156,20 +156,6 @@ std::vector<size_t> KeyPositions(const CommandSpec& spec, std::span<const std::s
   return positions;
 }
 
-size_t Registry::NameHash::operator()(std::string_view s) const {
-  // FNV-1a over the lower-cased bytes.
-  uint64_t hash = 1469598103934665603ULL;
-  for (char c : s) {
-    hash ^= static_cast<unsigned char>(LowerAscii(c));
-    hash *= 1099511628211ULL;
-  }
-  return static_cast<size_t>(hash);
-}
-
-bool Registry::NameEq::operator()(std::string_view a, std::string_view b) const {
-  return EqualsNoCase(a, b);
-}
-
 const Registry& Registry::Get() {
   static const Registry registry;
   return registry;
@@ -193,7 +179,8 @@ void Registry::Add(const CommandSpec& spec, const CommandSpec* parent) {
     throw std::logic_error("command table: '" + full_name + "': " + why);
   };
   if (parent == nullptr) {
-    if (!by_name_.emplace(spec.name, &spec).second) fail("declared twice");
+    if (Find(spec.name) != nullptr) fail("declared twice");
+    AddName(&spec);
   } else {
     parents_[&spec] = parent;
     for (const CommandSpec& sibling : parent->subcommands) {
@@ -210,9 +197,39 @@ void Registry::Add(const CommandSpec& spec, const CommandSpec* parent) {
   for (const CommandSpec& sub : spec.subcommands) Add(sub, &spec);
 }
 
+uint64_t Registry::NameHash(std::string_view name) {
+  // FNV-1a over the lower-cased bytes: command names are short.
+  uint64_t hash = 1469598103934665603ULL;
+  for (char c : name) {
+    hash ^= static_cast<unsigned char>(LowerAscii(c));
+    hash *= 1099511628211ULL;
+  }
+  return hash;
+}
+
+void Registry::AddName(const CommandSpec* spec) {
+  if ((top_level_count_ + 1) * 2 > names_.size()) {
+    std::vector<NameSlot> old = std::move(names_);
+    names_.assign(old.empty() ? 256 : old.size() * 2, NameSlot{});
+    top_level_count_ = 0;
+    for (const NameSlot& s : old) {
+      if (s.spec != nullptr) AddName(s.spec);
+    }
+  }
+  const size_t mask = names_.size() - 1;
+  size_t i = NameHash(spec->name) & mask;
+  while (names_[i].spec != nullptr) i = (i + 1) & mask;
+  names_[i] = {spec, spec->name};
+  ++top_level_count_;
+}
+
 const CommandSpec* Registry::Find(std::string_view name) const {
-  auto it = by_name_.find(name);
-  return it == by_name_.end() ? nullptr : it->second;
+  if (names_.empty()) return nullptr;
+  const size_t mask = names_.size() - 1;
+  for (size_t i = NameHash(name) & mask; names_[i].spec != nullptr; i = (i + 1) & mask) {
+    if (EqualsNoCase(names_[i].name, name)) return names_[i].spec;
+  }
+  return nullptr;
 }
 
 const CommandSpec* Registry::FindSub(const CommandSpec& parent, std::string_view name) {

@@ -27,10 +27,12 @@ bool ParseStrictInt(const char* s, size_t len, int64_t* out) {
   size_t i = negative ? 1 : 0;
   if (i == len || s[i] < '1' || s[i] > '9') return false;
   uint64_t v = 0;
+  // Up to 19 digits cannot overflow 64 bits, so only longer numbers pay for the check.
+  const bool may_overflow = len - i > 19;
   for (; i < len; ++i) {
     const unsigned digit = static_cast<unsigned char>(s[i]) - static_cast<unsigned>('0');
     if (digit > 9) return false;
-    if (v > (std::numeric_limits<uint64_t>::max() - digit) / 10) return false;
+    if (may_overflow && v > (std::numeric_limits<uint64_t>::max() - digit) / 10) return false;
     v = v * 10 + digit;
   }
   if (negative) {

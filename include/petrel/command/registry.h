@@ -69,7 +69,7 @@ class Registry {
   static std::string FullName(const CommandSpec& spec, const CommandSpec* parent);
   // The parent of a subcommand spec, or nullptr for a top-level command.
   const CommandSpec* ParentOf(const CommandSpec* spec) const;
-  size_t size() const { return by_name_.size(); }
+  size_t size() const { return top_level_count_; }
 
   // The parsed CommandSpec::arguments of a command or subcommand of the table.
   const std::vector<ArgNode>& Arguments(const CommandSpec& spec) const;
@@ -77,18 +77,20 @@ class Registry {
   const DocExtras* Extras(const CommandSpec& spec) const;
 
  private:
-  // Case-insensitive hashing and comparison of ASCII command names.
-  struct NameHash {
-    size_t operator()(std::string_view s) const;
+  // Top-level commands by name: a small open-addressing table probed on every command, so it
+  // avoids the division and node chasing of std::unordered_map.
+  struct NameSlot {
+    const CommandSpec* spec = nullptr;
+    std::string_view name;  // lower case, as in the table
   };
-  struct NameEq {
-    bool operator()(std::string_view a, std::string_view b) const;
-  };
+  static uint64_t NameHash(std::string_view name);
+  void AddName(const CommandSpec* spec);
 
   Registry();
   void Add(const CommandSpec& spec, const CommandSpec* parent);
 
-  std::unordered_map<std::string_view, const CommandSpec*, NameHash, NameEq> by_name_;
+  std::vector<NameSlot> names_;  // power-of-two size, at most half full
+  size_t top_level_count_ = 0;
   std::unordered_map<const CommandSpec*, const CommandSpec*> parents_;
   std::unordered_map<const CommandSpec*, std::vector<ArgNode>> arguments_;
   std::unordered_map<const CommandSpec*, const DocExtras*> extras_;
