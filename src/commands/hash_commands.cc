@@ -210,7 +210,8 @@ void HIncrBy(CommandContext& c) {
   Entry* e = WritableHash(c);
   if (e == nullptr) return;
   int64_t value = 0;
-  if (auto current = storage::hash::Get(*e, c.arg(2))) {
+  const std::optional<std::string_view> current = storage::hash::Get(*e, c.arg(2));
+  if (current) {
     auto parsed = util::ParseInt64(*current);
     if (!parsed) {
       c.reply.Error("hash value is not an integer");
@@ -224,7 +225,13 @@ void HIncrBy(CommandContext& c) {
     return;
   }
   value += *incr;
-  storage::hash::Set(e, c.arg(2), util::Int64ToString(value), Limits(c));
+  char text[24];
+  const std::string_view digits(text, util::FormatInt64(value, text));
+  if (current && current->size() == digits.size()) {
+    storage::hash::OverwriteSameLength(*current, digits);
+  } else {
+    storage::hash::Set(e, c.arg(2), digits, Limits(c));
+  }
   c.Modified(c.arg(1));
   c.reply.Integer(value);
 }

@@ -5,6 +5,7 @@
 // Entry::encoding says which; a hash never goes back from hashtable to listpack.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -35,6 +36,11 @@ size_t Length(const Entry& e);
 std::optional<std::string_view> Get(const Entry& e, std::string_view field);
 // Sets a field; true when the field is new. Converts to a hashtable when the limits say so.
 bool Set(Entry* e, std::string_view field, std::string_view value, const Limits& limits);
+// Overwrites a value just read with Get by one of the same length, where it lies, sparing a
+// second search (HINCRBY's usual case). `current` must come from Get on this hash, unchanged since.
+inline void OverwriteSameLength(std::string_view current, std::string_view value) {
+  std::copy(value.begin(), value.end(), const_cast<char*>(current.data()));
+}
 // True when the field existed.
 bool Delete(Entry* e, std::string_view field);
 // Converts up front when any of these lengths exceed the listpack limit (HSET's check over all
