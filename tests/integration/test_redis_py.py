@@ -17,24 +17,10 @@ import redis  # noqa: E402
 from redis.exceptions import ResponseError  # noqa: E402
 
 import petrel_testlib as tl  # noqa: E402
+from redis_py_case import RedisPyCase  # noqa: E402
 
 
-class RedisPyTest(tl.ServerTestCase):
-    def setUp(self):
-        with self.server.client() as c:
-            self.assertEqual(c.command("FLUSHALL"), b"+OK\r\n")
-
-    def client(self, **kwargs):
-        kwargs.setdefault("socket_timeout", 10)
-        r = redis.Redis(host=tl.HOST, port=self.server.port, **kwargs)
-        self.addCleanup(r.close)
-        return r
-
-    def assertResponseError(self, text, fn, *args, **kwargs):
-        with self.assertRaises(ResponseError) as ctx:
-            fn(*args, **kwargs)
-        self.assertEqual(str(ctx.exception), text)
-
+class RedisPyTest(RedisPyCase):
     # -- basics ---------------------------------------------------------------------------
     def test_ping_and_echo(self):
         r = self.client()

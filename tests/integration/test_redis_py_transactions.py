@@ -26,6 +26,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import redis  # noqa: E402
 from redis.exceptions import ExecAbortError, ResponseError, WatchError  # noqa: E402
 
+from redis_py_case import RedisPyCase  # noqa: E402
 import petrel_testlib as tl  # noqa: E402
 
 REDIS_CLI = os.environ.get("REDIS_CLI_BIN", "/usr/bin/redis-cli")
@@ -40,17 +41,7 @@ def client_side_incr(pipe):
     pipe.set(SEQUENCE_KEY, next_value)
 
 
-class Base(tl.ServerTestCase):
-    def setUp(self):
-        with self.server.client() as c:
-            self.assertEqual(c.command("FLUSHALL"), b"+OK\r\n")
-
-    def client(self, **kwargs):
-        kwargs.setdefault("socket_timeout", 10)
-        r = redis.Redis(host=tl.HOST, port=self.server.port, **kwargs)
-        self.addCleanup(r.close)
-        return r
-
+class Base(RedisPyCase):
     def commandstat(self, r, name):
         """One cmdstat_<name> entry of INFO commandstats as a dict (empty if absent)."""
         return r.info("commandstats").get(f"cmdstat_{name}", {})
