@@ -66,6 +66,7 @@ std::vector<CommandSpec> BuildTable() {
   AddGroup(&table, "generic", table::GenericCommands());
   AddGroup(&table, "hash", table::HashCommands());
   AddGroup(&table, "transactions", table::TransactionCommands());
+  AddGroup(&table, "pubsub", table::PubsubCommands());
   AddGroup(&table, "server", table::ServerCommands());
   AddGroup(&table, "connection", table::ConnectionCommands());
   AddGroup(&table, "scripting", table::ScriptingCommands());

@@ -51,6 +51,17 @@ int64_t SteadyUs() {
       .count();
 }
 
+bool AllowedWhileSubscribed(const CommandSpec& spec, const CommandSpec* parent) {
+  if (parent != nullptr) return false;
+  static constexpr std::string_view kAllowed[] = {
+      "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe",
+      "ping",      "quit",        "reset"};
+  for (std::string_view name : kAllowed) {
+    if (spec.name == name) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 storage::Keyspace& CommandContext::keyspace() { return server.keyspace(); }
@@ -120,6 +131,15 @@ Dispatcher::Outcome Dispatcher::Route(ClientState& client, std::span<const std::
   }
   if (AuthRequired(client) && !spec->flags.has(Flag::kNoAuth)) {
     Reject(spec, client, reply, "-NOAUTH Authentication required.");
+    return Outcome::kDone;
+  }
+  // A RESP2 connection in subscribed mode can only manage its subscriptions (RESP3 pushes
+  // messages in band, so it may run anything).
+  if (client.resp == 2 && client.subscriptions.any() && !AllowedWhileSubscribed(*spec, parent)) {
+    Reject(spec, client, reply,
+           "Can't execute '" + Registry::FullName(*spec, parent) +
+               "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in "
+               "this context");
     return Outcome::kDone;
   }
   if (client.in_multi && spec->flags.has(Flag::kNoMulti)) {
@@ -228,6 +248,7 @@ void Dispatcher::DatabaseReplaced(int db, int other) { watches_.DatabaseReplaced
 void Dispatcher::RemoveClient(ClientState* c) {
   EndTransaction(*c);
   RemoveMonitor(c);
+  pubsub_.RemoveClient(c);
   clients_.erase(c->id);
 }
 

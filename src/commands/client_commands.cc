@@ -20,6 +20,7 @@ using command::EqualsIgnoreCase;
 std::string ClientLine(const ClientState& cl, int64_t now_ms) {
   std::string flags;
   if (cl.monitor) flags += 'O';
+  if (cl.subscriptions.any()) flags += 'P';
   if (cl.in_multi) flags += 'x';
   if (cl.watch_lost) flags += 'd';
   if (cl.close_after_reply) flags += 'c';
@@ -52,7 +53,11 @@ std::string ClientLine(const ClientState& cl, int64_t now_ms) {
   line += " idle=" + std::to_string((now_ms - cl.last_interaction_ms) / 1000);
   line += " flags=" + flags;
   line += " db=" + std::to_string(cl.db);
-  line += " sub=0 psub=0 ssub=0 multi=";
+  const pubsub::Subscriptions& subs = cl.subscriptions;
+  line += " sub=" + std::to_string(subs.count(pubsub::Kind::kChannel));
+  line += " psub=" + std::to_string(subs.count(pubsub::Kind::kPattern));
+  line += " ssub=" + std::to_string(subs.count(pubsub::Kind::kShard));
+  line += " multi=";
   line += cl.in_multi ? std::to_string(cl.queued.size()) : "-1";
   line += " qbuf=" + std::to_string(qbuf);
   line += " qbuf-free=" + std::to_string(qbuf_free);
@@ -70,14 +75,20 @@ std::string ClientLine(const ClientState& cl, int64_t now_ms) {
   return line;
 }
 
-// Only normal clients exist until pub/sub and replication arrive.
 bool KnownClientType(std::string_view type) {
   return EqualsIgnoreCase(type, "normal") || EqualsIgnoreCase(type, "master") ||
          EqualsIgnoreCase(type, "replica") || EqualsIgnoreCase(type, "slave") ||
          EqualsIgnoreCase(type, "pubsub");
 }
 
-bool IsNormalType(std::string_view type) { return EqualsIgnoreCase(type, "normal"); }
+// The class a client belongs to for CLIENT LIST/KILL TYPE: a subscribed client is "pubsub",
+// anyone else "normal" (replicas and primaries arrive with replication).
+bool HasType(const ClientState& cl, std::string_view type) {
+  const bool subscribed = cl.subscriptions.any();
+  if (EqualsIgnoreCase(type, "pubsub")) return subscribed;
+  if (EqualsIgnoreCase(type, "normal")) return !subscribed;
+  return false;
+}
 
 void KillClient(CommandContext& c, ClientState* target) {
   if (target == &c.client) {
@@ -138,7 +149,7 @@ void ClientList(CommandContext& c) {
   std::string text;
   for (const auto& [id, cl] : c.server.clients()) {
     if (filter_ids && std::find(ids.begin(), ids.end(), id) == ids.end()) continue;
-    if (type_filter && !IsNormalType(type)) continue;
+    if (type_filter && !HasType(*cl, type)) continue;
     text += ClientLine(*cl, now);
     text += '\n';
   }
@@ -210,7 +221,7 @@ void ClientKill(CommandContext& c) {
   std::vector<ClientState*> victims;
   for (const auto& [cid, cl] : c.server.clients()) {
     if (id && cid != *id) continue;
-    if (type && !IsNormalType(*type)) continue;
+    if (type && !HasType(*cl, *type)) continue;
     if (addr && cl->addr != *addr) continue;
     if (laddr && cl->laddr != *laddr) continue;
     if (cl == &c.client && skipme) continue;

@@ -13,6 +13,13 @@ void Ping(CommandContext& c) {
     c.reply.Error("wrong number of arguments for 'ping' command");
     return;
   }
+  // A RESP2 connection in subscribed mode gets PING's answer in the shape of a message.
+  if (c.client.resp == 2 && c.client.subscriptions.any()) {
+    c.reply.Array(2);
+    c.reply.Bulk("pong");
+    c.reply.Bulk(c.argc() == 2 ? c.arg(1) : std::string_view());
+    return;
+  }
   if (c.argc() == 1) {
     c.reply.Raw("+PONG\r\n");
   } else {
@@ -38,6 +45,7 @@ void Reset(CommandContext& c) {
   cl.skip_next_reply = false;
   cl.no_evict = false;
   cl.authenticated = c.server.settings().requirepass.empty();
+  c.server.pubsub().RemoveClient(&cl);
   c.server.EndTransaction(cl);
   c.server.RemoveMonitor(&cl);
   c.reply.SimpleString("RESET");

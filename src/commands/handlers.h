@@ -125,6 +125,22 @@ void Discard(CommandContext& c);
 void Watch(CommandContext& c);
 void Unwatch(CommandContext& c);
 
+// pubsub_commands.cc
+void Subscribe(CommandContext& c);
+void Unsubscribe(CommandContext& c);
+void PSubscribe(CommandContext& c);
+void PUnsubscribe(CommandContext& c);
+void SSubscribe(CommandContext& c);
+void SUnsubscribe(CommandContext& c);
+void Publish(CommandContext& c);
+void SPublish(CommandContext& c);
+void PubsubChannels(CommandContext& c);
+void PubsubNumSub(CommandContext& c);
+void PubsubNumPat(CommandContext& c);
+void PubsubShardChannels(CommandContext& c);
+void PubsubShardNumSub(CommandContext& c);
+void PubsubHelp(CommandContext& c);
+
 // monitor_command.cc
 void Monitor(CommandContext& c);
 

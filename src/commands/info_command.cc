@@ -172,9 +172,10 @@ void StatsSection(CommandContext& c, Writer& w) {
   w.Line("evicted_clients", 0);
   w.Line("keyspace_hits", static_cast<int64_t>(ks.keyspace_hits));
   w.Line("keyspace_misses", static_cast<int64_t>(ks.keyspace_misses));
-  w.Line("pubsub_channels", 0);
-  w.Line("pubsub_patterns", 0);
-  w.Line("pubsubshard_channels", 0);
+  const pubsub::Registry& ps = c.server.pubsub();
+  w.Line("pubsub_channels", static_cast<int64_t>(ps.NameCount(pubsub::Kind::kChannel)));
+  w.Line("pubsub_patterns", static_cast<int64_t>(ps.NameCount(pubsub::Kind::kPattern)));
+  w.Line("pubsubshard_channels", static_cast<int64_t>(ps.NameCount(pubsub::Kind::kShard)));
   w.Line("total_error_replies", static_cast<int64_t>(st.errors.total));
   w.Line("client_query_buffer_limit_disconnections",
          static_cast<int64_t>(st.client_query_buffer_limit_disconnections));

@@ -158,50 +158,75 @@ void Connection<Socket>::ProcessInput() {
 }
 
 template <typename Socket>
-bool Connection<Socket>::CheckOutputLimits() {
-  const config::OutputBufferLimit& limit = dispatcher_.settings().obuf_normal;
+bool Connection<Socket>::OverOutputLimits() {
+  // Subscribed clients are in the pubsub class, as in Redis; everyone else is normal.
+  const config::Settings& settings = dispatcher_.settings();
+  const config::OutputBufferLimit& limit =
+      state_.subscriptions.any() ? settings.obuf_pubsub : settings.obuf_normal;
   const auto pending = static_cast<int64_t>(OutputBufferBytes());
-  bool over = limit.hard > 0 && pending > limit.hard;
-  if (!over && limit.soft > 0 && pending > limit.soft) {
+  if (limit.hard > 0 && pending > limit.hard) return true;
+  if (limit.soft > 0 && pending > limit.soft) {
     const int64_t now = dispatcher_.clock().NowMs();
     if (over_soft_limit_since_ms_ == 0) {
       over_soft_limit_since_ms_ = now;
     } else if (now - over_soft_limit_since_ms_ > limit.soft_seconds * 1000) {
-      over = true;
+      return true;
     }
-  } else if (!over) {
+  } else {
     over_soft_limit_since_ms_ = 0;
   }
-  if (over) {
-    spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits.", state_.id,
-                 state_.addr);
-    ++dispatcher_.stats().client_output_buffer_limit_disconnections;
-    Close();
-  }
-  return !over;
+  return false;
+}
+
+template <typename Socket>
+bool Connection<Socket>::CheckOutputLimits() {
+  if (!OverOutputLimits()) return true;
+  spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits.", state_.id,
+               state_.addr);
+  ++dispatcher_.stats().client_output_buffer_limit_disconnections;
+  Close();
+  return false;
 }
 
 template <typename Socket>
 void Connection<Socket>::Flush() {
   if (closed_ || writing_in_flight_) return;
-  if (out_.empty()) {
+  if (out_.empty() && chunks_.empty()) {
     if (state_.close_after_reply) Close();
     return;
   }
   if (!CheckOutputLimits()) return;
-  writing_.swap(out_);
-  out_.clear();
   writing_in_flight_ = true;
-  asio::async_write(socket_, asio::buffer(writing_),
-                    [self = this->shared_from_this()](const asio::error_code& ec, size_t) {
-                      self->OnWrite(ec);
-                    });
+  auto done = [self = this->shared_from_this()](const asio::error_code& ec, size_t) {
+    self->OnWrite(ec);
+  };
+  if (chunks_.empty()) {
+    // The common case: only this client's own replies, in one buffer.
+    writing_.swap(out_);
+    out_.clear();
+    asio::async_write(socket_, asio::buffer(writing_), std::move(done));
+    return;
+  }
+  if (!out_.empty()) {
+    chunk_bytes_ += out_.size();
+    chunks_.push_back(std::make_shared<const std::string>(std::move(out_)));
+    out_.clear();
+  }
+  writing_chunks_.swap(chunks_);
+  std::vector<asio::const_buffer> buffers;
+  buffers.reserve(writing_chunks_.size());
+  for (const auto& chunk : writing_chunks_) buffers.emplace_back(asio::buffer(*chunk));
+  asio::async_write(socket_, buffers, std::move(done));
 }
 
 template <typename Socket>
 void Connection<Socket>::OnWrite(const asio::error_code& ec) {
   writing_in_flight_ = false;
-  dispatcher_.stats().net_output_bytes += writing_.size();
+  size_t written = writing_.size();
+  for (const auto& chunk : writing_chunks_) written += chunk->size();
+  dispatcher_.stats().net_output_bytes += written;
+  chunk_bytes_ -= written - writing_.size();
+  writing_chunks_.clear();
   if (writing_.capacity() > kIdleBufferMax) {
     std::string().swap(writing_);
   } else {
@@ -212,7 +237,7 @@ void Connection<Socket>::OnWrite(const asio::error_code& ec) {
     Close();
     return;
   }
-  if (!out_.empty() || state_.close_after_reply) {
+  if (!out_.empty() || !chunks_.empty() || state_.close_after_reply) {
     Flush();
     return;
   }
@@ -239,6 +264,35 @@ template <typename Socket>
 void Connection<Socket>::Deliver(std::string_view bytes) {
   if (closed_ || state_.reply_off) return;
   out_.append(bytes);
+  ScheduleFlush();
+}
+
+template <typename Socket>
+void Connection<Socket>::DeliverShared(std::shared_ptr<const std::string> bytes) {
+  if (closed_ || close_scheduled_) return;
+  if (!out_.empty()) {
+    chunk_bytes_ += out_.size();
+    chunks_.push_back(std::make_shared<const std::string>(std::move(out_)));
+    out_.clear();
+  }
+  chunk_bytes_ += bytes->size();
+  chunks_.push_back(std::move(bytes));
+  // A publisher never waits for a slow subscriber: past its limit the subscriber is closed, from
+  // the event loop since the publisher may be walking the subscriber lists right now.
+  if (OverOutputLimits()) {
+    close_scheduled_ = true;
+    spdlog::warn("Client id={} addr={} scheduled to be closed ASAP for overcoming of output "
+                 "buffer limits.",
+                 state_.id, state_.addr);
+    ++dispatcher_.stats().client_output_buffer_limit_disconnections;
+    asio::post(socket_.get_executor(), [self = this->shared_from_this()] { self->Close(); });
+    return;
+  }
+  ScheduleFlush();
+}
+
+template <typename Socket>
+void Connection<Socket>::ScheduleFlush() {
   // Flush from the event loop, not from inside the command that produced the bytes: this
   // connection may be the one running it, and Flush may close it.
   if (flush_posted_) return;
@@ -269,6 +323,7 @@ void Connection<Socket>::Close() {
   socket_.close(ignored);
   std::string().swap(buffer_);
   std::string().swap(out_);
+  chunks_.clear();
 }
 
 template class Connection<asio::ip::tcp::socket>;

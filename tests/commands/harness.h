@@ -26,6 +26,9 @@ class FakeLink final : public command::ClientLink {
   size_t OutputBufferBytes() const override { return 0; }
   int Fd() const override { return -1; }
   void Deliver(std::string_view bytes) override { delivered.append(bytes); }
+  void DeliverShared(std::shared_ptr<const std::string> bytes) override {
+    delivered.append(*bytes);
+  }
 
   std::string delivered;
   bool close_requested = false;

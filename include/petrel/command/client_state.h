@@ -3,10 +3,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "petrel/pubsub/registry.h"
 
 namespace petrel::command {
 
@@ -16,6 +19,9 @@ class ClientLink {
   virtual ~ClientLink() = default;
   // Close after the replies already produced are written (QUIT, CLIENT KILL, errors).
   virtual void RequestClose() = 0;
+  // Queues bytes produced outside this client's own command (a published message encoded once
+  // for every subscriber), shared rather than copied; a write follows from the event loop.
+  virtual void DeliverShared(std::shared_ptr<const std::string> bytes) = 0;
   // Processing was held (CLIENT PAUSE) and may go on.
   virtual void Resume() = 0;
   virtual size_t QueryBufferBytes() const = 0;
@@ -65,6 +71,7 @@ struct ClientState {
   std::vector<QueuedCommand> queued;
   std::vector<std::pair<int, std::string>> watched;  // (db, key), for UNWATCH
   bool monitor = false;
+  pubsub::Subscriptions subscriptions;
   ClientLink* link = nullptr;
 };
 

@@ -16,6 +16,7 @@
 #include "petrel/command/slowlog.h"
 #include "petrel/command/watch_registry.h"
 #include "petrel/config/config.h"
+#include "petrel/pubsub/registry.h"
 #include "petrel/resp/reply_builder.h"
 #include "petrel/storage/keyspace.h"
 #include "petrel/util/clock.h"
@@ -100,6 +101,7 @@ class Dispatcher {
   // DISCARD, RESET). RunQueued runs a command EXEC takes from the queue: it was checked when
   // queued, so it goes straight to the handler (statistics, slowlog and MONITOR included).
   WatchRegistry& watches() { return watches_; }
+  pubsub::Registry& pubsub() { return pubsub_; }
   void EndTransaction(ClientState& c);
   void RunQueued(const QueuedCommand& command, ClientState& c, resp::ReplyBuilder& reply);
 
@@ -150,6 +152,7 @@ class Dispatcher {
   const util::Clock& clock_;
   storage::Keyspace keyspace_;
   WatchRegistry watches_;  // after keyspace_, which it refers to
+  pubsub::Registry pubsub_;
   std::vector<ClientState*> monitors_;
   std::vector<size_t> redacted_;  // of the command running now
   // Error replies written by every Call so far: EXEC does not count its commands' errors.

@@ -34,9 +34,12 @@ class Connection final : public command::ClientLink,
   void Resume() override;
   size_t QueryBufferBytes() const override { return end_ - start_; }
   size_t QueryBufferFree() const override { return buffer_.size() - end_; }
-  size_t OutputBufferBytes() const override { return out_.size() + writing_.size(); }
+  size_t OutputBufferBytes() const override {
+    return out_.size() + writing_.size() + chunk_bytes_;
+  }
   int Fd() const override;
   void Deliver(std::string_view bytes) override;
+  void DeliverShared(std::shared_ptr<const std::string> bytes) override;
 
  private:
   void Read();
@@ -47,7 +50,11 @@ class Connection final : public command::ClientLink,
   void Flush();
   void OnWrite(const asio::error_code& ec);
   void Close();
+  // Closes the client when its pending output passes its class's hard limit, or its soft limit
+  // for longer than allowed; false when it did.
   bool CheckOutputLimits();
+  bool OverOutputLimits();
+  void ScheduleFlush();
 
   Socket socket_;
   command::Dispatcher& dispatcher_;
@@ -60,6 +67,12 @@ class Connection final : public command::ClientLink,
   size_t end_ = 0;
   std::string out_;      // replies produced, not yet handed to the socket
   std::string writing_;  // replies the socket is writing now
+  // Shared messages queued after the bytes then in out_ (out_ is moved into a chunk first to
+  // keep the order), and the chunks the socket is writing now; chunk_bytes_ counts both.
+  std::vector<std::shared_ptr<const std::string>> chunks_;
+  std::vector<std::shared_ptr<const std::string>> writing_chunks_;
+  size_t chunk_bytes_ = 0;
+  bool close_scheduled_ = false;  // over an output limit while a publisher was running
   bool reading_ = false;
   bool writing_in_flight_ = false;
   bool flush_posted_ = false;  // Deliver scheduled a Flush

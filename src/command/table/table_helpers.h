@@ -59,5 +59,6 @@ std::vector<CommandSpec> TransactionCommands();
 std::vector<CommandSpec> ServerCommands();
 std::vector<CommandSpec> ConnectionCommands();
 std::vector<CommandSpec> ScriptingCommands();
+std::vector<CommandSpec> PubsubCommands();
 
 }  // namespace petrel::command::table

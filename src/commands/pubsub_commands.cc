@@ -1,0 +1,160 @@
+// Pub/Sub: (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, (S)PUBLISH and PUBSUB introspection.
+#include <map>
+#include <memory>
+#include <string>
+
+#include "handlers.h"
+#include "key_access.h"
+#include "petrel/command/dispatcher.h"
+#include "petrel/util/glob.h"
+#include "reply_help.h"
+
+namespace petrel::commands {
+namespace {
+
+using pubsub::Kind;
+
+void Confirm(CommandContext& c, std::string_view verb, const std::string_view* name, Kind kind) {
+  c.reply.Push(3);
+  c.reply.Bulk(verb);
+  if (name != nullptr) {
+    c.reply.Bulk(*name);
+  } else {
+    c.reply.NullBulk();
+  }
+  c.reply.Integer(static_cast<int64_t>(c.client.subscriptions.ConfirmationCount(kind)));
+}
+
+void SubscribeGeneric(CommandContext& c, Kind kind, std::string_view verb) {
+  for (size_t i = 1; i < c.argc(); ++i) {
+    const std::string_view name = c.arg(i);
+    c.server.pubsub().Subscribe(kind, &c.client, name);
+    Confirm(c, verb, &name, kind);
+  }
+}
+
+void UnsubscribeGeneric(CommandContext& c, Kind kind, std::string_view verb) {
+  pubsub::Registry& registry = c.server.pubsub();
+  if (c.argc() > 1) {
+    for (size_t i = 1; i < c.argc(); ++i) {
+      const std::string_view name = c.arg(i);
+      registry.Unsubscribe(kind, &c.client, name);
+      Confirm(c, verb, &name, kind);
+    }
+    return;
+  }
+  // Without arguments: every subscription of this kind, or one confirmation with a null name.
+  const auto& mine = c.client.subscriptions.names[static_cast<int>(kind)];
+  if (mine.empty()) {
+    Confirm(c, verb, nullptr, kind);
+    return;
+  }
+  const std::vector<std::string> names(mine.begin(), mine.end());
+  for (const std::string& n : names) {
+    registry.Unsubscribe(kind, &c.client, n);
+    const std::string_view name = n;
+    Confirm(c, verb, &name, kind);
+  }
+}
+
+// Encodes a published message once per protocol version (and pattern), shared by every
+// receiver's output queue.
+class MessageEncoder {
+ public:
+  MessageEncoder(std::string_view kind_name, std::string_view channel, std::string_view message)
+      : kind_name_(kind_name), channel_(channel), message_(message) {}
+
+  std::shared_ptr<const std::string> For(int resp, std::string_view pattern) {
+    const int v = resp >= 3 ? 1 : 0;
+    std::shared_ptr<const std::string>& slot =
+        pattern.empty() ? direct_[v] : by_pattern_[std::string(pattern)][v];
+    if (!slot) {
+      auto bytes = std::make_shared<std::string>();
+      resp::ReplyBuilder b(bytes.get(), resp);
+      b.Push(pattern.empty() ? 3 : 4);
+      b.Bulk(pattern.empty() ? kind_name_ : std::string_view("pmessage"));
+      if (!pattern.empty()) b.Bulk(pattern);
+      b.Bulk(channel_);
+      b.Bulk(message_);
+      slot = std::move(bytes);
+    }
+    return slot;
+  }
+
+ private:
+  std::string_view kind_name_, channel_, message_;
+  std::shared_ptr<const std::string> direct_[2];
+  std::map<std::string, std::shared_ptr<const std::string>[2], std::less<>> by_pattern_;
+};
+
+void PublishGeneric(CommandContext& c, Kind kind, std::string_view kind_name) {
+  MessageEncoder encoder(kind_name, c.arg(1), c.arg(2));
+  const size_t receivers = c.server.pubsub().ForEachReceiver(
+      kind, c.arg(1), [&](command::ClientState* subscriber, std::string_view pattern) {
+        if (subscriber->link != nullptr) {
+          subscriber->link->DeliverShared(encoder.For(subscriber->resp, pattern));
+        }
+      });
+  c.reply.Integer(static_cast<int64_t>(receivers));
+}
+
+void ReplyNames(CommandContext& c, Kind kind) {
+  if (c.argc() > 3) {
+    c.reply.Error("unknown subcommand or wrong number of arguments for '" +
+                  std::string(c.arg(1)) + "'. Try PUBSUB HELP.");
+    return;
+  }
+  const bool has_pattern = c.argc() == 3;
+  auto names = c.server.pubsub().ActiveNames(kind, has_pattern ? c.arg(2) : "", has_pattern);
+  c.reply.Array(names.size());
+  for (std::string_view n : names) c.reply.Bulk(n);
+}
+
+void ReplyNumSub(CommandContext& c, Kind kind) {
+  c.reply.Array((c.argc() - 2) * 2);  // a flat array even in RESP3, as Redis sends it
+  for (size_t i = 2; i < c.argc(); ++i) {
+    c.reply.Bulk(c.arg(i));
+    c.reply.Integer(static_cast<int64_t>(c.server.pubsub().Subscribers(kind, c.arg(i))));
+  }
+}
+
+}  // namespace
+
+void Subscribe(CommandContext& c) { SubscribeGeneric(c, Kind::kChannel, "subscribe"); }
+void PSubscribe(CommandContext& c) { SubscribeGeneric(c, Kind::kPattern, "psubscribe"); }
+
+void SSubscribe(CommandContext& c) {
+  if (c.client.in_exec) {
+    c.reply.Error("SSUBSCRIBE isn't allowed for a DENY BLOCKING client");
+    return;
+  }
+  SubscribeGeneric(c, Kind::kShard, "ssubscribe");
+}
+
+void Unsubscribe(CommandContext& c) { UnsubscribeGeneric(c, Kind::kChannel, "unsubscribe"); }
+void PUnsubscribe(CommandContext& c) { UnsubscribeGeneric(c, Kind::kPattern, "punsubscribe"); }
+void SUnsubscribe(CommandContext& c) { UnsubscribeGeneric(c, Kind::kShard, "sunsubscribe"); }
+
+void Publish(CommandContext& c) { PublishGeneric(c, Kind::kChannel, "message"); }
+void SPublish(CommandContext& c) { PublishGeneric(c, Kind::kShard, "smessage"); }
+
+void PubsubChannels(CommandContext& c) { ReplyNames(c, Kind::kChannel); }
+void PubsubShardChannels(CommandContext& c) { ReplyNames(c, Kind::kShard); }
+
+void PubsubNumSub(CommandContext& c) { ReplyNumSub(c, Kind::kChannel); }
+void PubsubShardNumSub(CommandContext& c) { ReplyNumSub(c, Kind::kShard); }
+
+void PubsubNumPat(CommandContext& c) {
+  c.reply.Integer(static_cast<int64_t>(c.server.pubsub().NameCount(Kind::kPattern)));
+}
+
+void PubsubHelp(CommandContext& c) {
+  ReplyHelp(c, "PUBSUB",
+            {{"CHANNELS [<pattern>]", "Channels with subscribers, optionally matching a pattern."},
+             {"NUMPAT", "How many distinct patterns have subscribers."},
+             {"NUMSUB [<channel> ...]", "The number of subscribers of each channel."},
+             {"SHARDCHANNELS [<pattern>]", "Shard channels with subscribers."},
+             {"SHARDNUMSUB [<shardchannel> ...]", "The subscribers of each shard channel."}});
+}
+
+}  // namespace petrel::commands
