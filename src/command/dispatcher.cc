@@ -6,6 +6,7 @@
 
 #include "petrel/command/context.h"
 #include "petrel/command/registry.h"
+#include "petrel/pubsub/publish.h"
 
 namespace petrel::command {
 namespace {
@@ -75,7 +76,14 @@ Dispatcher::Dispatcher(config::Config& config, const util::Clock& clock)
       run_id_(RandomHex(40)),
       start_ms_(clock.NowMs()) {
   // A key deleted because it expired is a change for WATCH.
-  keyspace_.on_expired = [this](int db, std::string_view key) { watches_.Touch(db, key, true); };
+  keyspace_.on_expired = [this](int db, std::string_view key) {
+    watches_.Touch(db, key, true);
+    Notify('x', "expired", db, key);
+  };
+  keyspace_.on_added = [this](int db, std::string_view key) { Notify('n', "new", db, key); };
+  keyspace_.on_read_miss = [this](int db, std::string_view key) {
+    Notify('m', "keymiss", db, key);
+  };
 }
 
 Dispatcher::Outcome Dispatcher::Dispatch(ClientState& client,
@@ -272,6 +280,23 @@ void Dispatcher::RunQueued(const QueuedCommand& command, ClientState& c,
                            resp::ReplyBuilder& reply) {
   const std::vector<std::string_view> args(command.args.begin(), command.args.end());
   Call(*command.spec, c, args, reply);
+}
+
+void Dispatcher::PublishEvent(char type, std::string_view event, int db,
+                              std::string_view key) {
+  const std::string& flags = config_.settings().notify_keyspace_events;
+  // 'A' stands for every class but m (key miss) and n (new key).
+  const bool all = flags.find('A') != std::string::npos && type != 'm' && type != 'n';
+  if (!all && flags.find(type) == std::string::npos) return;
+  const std::string prefix = "@" + std::to_string(db) + "__:";
+  if (flags.find('K') != std::string::npos) {
+    pubsub::Publish(pubsub_, pubsub::Kind::kChannel,
+                    "__keyspace" + prefix + std::string(key), event);
+  }
+  if (flags.find('E') != std::string::npos) {
+    pubsub::Publish(pubsub_, pubsub::Kind::kChannel,
+                    "__keyevent" + prefix + std::string(event), key);
+  }
 }
 
 void Dispatcher::ResetStats() {

@@ -63,12 +63,14 @@ void Expire(CommandContext& c) {
     c.reply.Integer(0);
     return;
   }
-  if (*when <= c.NowMs()) {
+  const bool past = *when <= c.NowMs();
+  if (past) {
     ks.Delete(c.db(), c.arg(1));
   } else {
     ks.SetExpire(c.db(), e, *when);
   }
   c.Modified(c.arg(1));
+  c.Notify('g', past ? "del" : "expire", c.arg(1));
   c.reply.Integer(1);
 }
 
@@ -103,6 +105,7 @@ void Persist(CommandContext& c) {
     return;
   }
   c.Modified(c.arg(1));
+  c.Notify('g', "persist", c.arg(1));
   c.reply.Integer(1);
 }
 

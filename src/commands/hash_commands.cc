@@ -103,6 +103,7 @@ void HSet(CommandContext& c) {
     added += storage::hash::Set(e, c.arg(i), c.arg(i + 1), limits) ? 1 : 0;
   }
   c.Modified(c.arg(1));
+  c.Notify('h', "hset", c.arg(1));
   if (c.spec.name == "hmset") {
     c.reply.Ok();
   } else {
@@ -119,6 +120,7 @@ void HSetNx(CommandContext& c) {
   }
   storage::hash::Set(e, c.arg(2), c.arg(3), Limits(c));
   c.Modified(c.arg(1));
+  c.Notify('h', "hset", c.arg(1));
   c.reply.Integer(1);
 }
 
@@ -158,8 +160,11 @@ void HDel(CommandContext& c) {
     }
   }
   if (deleted > 0) {
+    const bool emptied = storage::hash::Length(*e) == 0;
     DropIfEmpty(c, e);
     c.Modified(c.arg(1));
+    c.Notify('h', "hdel", c.arg(1));
+    if (emptied) c.Notify('g', "del", c.arg(1));
   }
   c.reply.Integer(deleted);
 }
@@ -233,6 +238,7 @@ void HIncrBy(CommandContext& c) {
     storage::hash::Set(e, c.arg(2), digits, Limits(c));
   }
   c.Modified(c.arg(1));
+  c.Notify('h', "hincrby", c.arg(1));
   c.reply.Integer(value);
 }
 
@@ -265,6 +271,7 @@ void HIncrByFloat(CommandContext& c) {
   const std::string text = util::LongDoubleToHuman(value);
   storage::hash::Set(e, c.arg(2), text, Limits(c));
   c.Modified(c.arg(1));
+  c.Notify('h', "hincrbyfloat", c.arg(1));
   c.reply.Bulk(text);
 }
 

@@ -10,6 +10,10 @@ namespace petrel::command {
 
 void CommandContext::Modified(std::string_view key) { server.KeyModified(client.db, key); }
 
+void CommandContext::Notify(char type, std::string_view event, std::string_view key) {
+  server.Notify(type, event, client.db, key);
+}
+
 }  // namespace petrel::command
 
 namespace petrel::commands {

@@ -83,6 +83,8 @@ void RenameGeneric(CommandContext& c, bool nx) {
   ks.Relocate(db, e, db, c.arg(2));
   c.Modified(c.arg(1));
   c.Modified(c.arg(2));
+  c.Notify('g', "rename_from", c.arg(1));
+  c.Notify('g', "rename_to", c.arg(2));
   if (nx) {
     c.reply.Integer(1);
   } else {
@@ -126,6 +128,7 @@ void Del(CommandContext& c) {
     if (c.keyspace().Find(c.db(), c.arg(i), Lookup::kNoTouch) != nullptr &&
         c.keyspace().Delete(c.db(), c.arg(i))) {
       c.Modified(c.arg(i));
+      c.Notify('g', "del", c.arg(i));
       ++deleted;
     }
   }
@@ -245,6 +248,7 @@ void Copy(CommandContext& c) {
   CopyValue(c, *src, dst);
   if (expire >= 0) ks.SetExpire(dst_db, dst, expire);
   c.server.KeyModified(dst_db, c.arg(2));
+  c.server.Notify('g', "copy_to", dst_db, c.arg(2));
   c.reply.Integer(1);
 }
 
@@ -268,6 +272,8 @@ void Move(CommandContext& c) {
   ks.Relocate(c.db(), e, *db, c.arg(1));
   c.server.KeyModified(c.db(), c.arg(1));
   c.server.KeyModified(*db, c.arg(1));
+  c.server.Notify('g', "move_from", c.db(), c.arg(1));
+  c.server.Notify('g', "move_to", *db, c.arg(1));
   c.reply.Integer(1);
 }
 

@@ -1,11 +1,10 @@
 // Pub/Sub: (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, (S)PUBLISH and PUBSUB introspection.
-#include <map>
-#include <memory>
 #include <string>
 
 #include "handlers.h"
 #include "key_access.h"
 #include "petrel/command/dispatcher.h"
+#include "petrel/pubsub/publish.h"
 #include "petrel/util/glob.h"
 #include "reply_help.h"
 
@@ -57,45 +56,9 @@ void UnsubscribeGeneric(CommandContext& c, Kind kind, std::string_view verb) {
   }
 }
 
-// Encodes a published message once per protocol version (and pattern), shared by every
-// receiver's output queue.
-class MessageEncoder {
- public:
-  MessageEncoder(std::string_view kind_name, std::string_view channel, std::string_view message)
-      : kind_name_(kind_name), channel_(channel), message_(message) {}
-
-  std::shared_ptr<const std::string> For(int resp, std::string_view pattern) {
-    const int v = resp >= 3 ? 1 : 0;
-    std::shared_ptr<const std::string>& slot =
-        pattern.empty() ? direct_[v] : by_pattern_[std::string(pattern)][v];
-    if (!slot) {
-      auto bytes = std::make_shared<std::string>();
-      resp::ReplyBuilder b(bytes.get(), resp);
-      b.Push(pattern.empty() ? 3 : 4);
-      b.Bulk(pattern.empty() ? kind_name_ : std::string_view("pmessage"));
-      if (!pattern.empty()) b.Bulk(pattern);
-      b.Bulk(channel_);
-      b.Bulk(message_);
-      slot = std::move(bytes);
-    }
-    return slot;
-  }
-
- private:
-  std::string_view kind_name_, channel_, message_;
-  std::shared_ptr<const std::string> direct_[2];
-  std::map<std::string, std::shared_ptr<const std::string>[2], std::less<>> by_pattern_;
-};
-
-void PublishGeneric(CommandContext& c, Kind kind, std::string_view kind_name) {
-  MessageEncoder encoder(kind_name, c.arg(1), c.arg(2));
-  const size_t receivers = c.server.pubsub().ForEachReceiver(
-      kind, c.arg(1), [&](command::ClientState* subscriber, std::string_view pattern) {
-        if (subscriber->link != nullptr) {
-          subscriber->link->DeliverShared(encoder.For(subscriber->resp, pattern));
-        }
-      });
-  c.reply.Integer(static_cast<int64_t>(receivers));
+void PublishGeneric(CommandContext& c, Kind kind) {
+  c.reply.Integer(
+      static_cast<int64_t>(pubsub::Publish(c.server.pubsub(), kind, c.arg(1), c.arg(2))));
 }
 
 void ReplyNames(CommandContext& c, Kind kind) {
@@ -135,8 +98,8 @@ void Unsubscribe(CommandContext& c) { UnsubscribeGeneric(c, Kind::kChannel, "uns
 void PUnsubscribe(CommandContext& c) { UnsubscribeGeneric(c, Kind::kPattern, "punsubscribe"); }
 void SUnsubscribe(CommandContext& c) { UnsubscribeGeneric(c, Kind::kShard, "sunsubscribe"); }
 
-void Publish(CommandContext& c) { PublishGeneric(c, Kind::kChannel, "message"); }
-void SPublish(CommandContext& c) { PublishGeneric(c, Kind::kShard, "smessage"); }
+void Publish(CommandContext& c) { PublishGeneric(c, Kind::kChannel); }
+void SPublish(CommandContext& c) { PublishGeneric(c, Kind::kShard); }
 
 void PubsubChannels(CommandContext& c) { ReplyNames(c, Kind::kChannel); }
 void PubsubShardChannels(CommandContext& c) { ReplyNames(c, Kind::kShard); }

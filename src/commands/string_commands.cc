@@ -128,6 +128,8 @@ void SetGeneric(CommandContext& c, std::string_view key, std::string_view value,
   e = StoreKey(c, e, key, value, o.keep_ttl() || expire_ms.has_value());
   if (expire_ms) c.keyspace().SetExpire(c.db(), e, *expire_ms);
   c.Modified(key);
+  c.Notify('$', "set", key);
+  if (expire_ms) c.Notify('g', "expire", key);
   if (!o.get && reply_ok) c.reply.Ok();
 }
 
@@ -148,6 +150,7 @@ void IncrDecr(CommandContext& c, int64_t delta) {
   if (e == nullptr) e = c.keyspace().Add(c.db(), c.arg(1));
   storage::StoreInteger(e, value);
   c.Modified(c.arg(1));
+  c.Notify('$', "incrby", c.arg(1));
   c.reply.Integer(value);
 }
 
@@ -169,6 +172,7 @@ void SetNx(CommandContext& c) {
   }
   StoreKey(c, nullptr, c.arg(1), c.arg(2), false);
   c.Modified(c.arg(1));
+  c.Notify('$', "set", c.arg(1));
   c.reply.Integer(1);
 }
 
@@ -210,6 +214,7 @@ void GetDel(CommandContext& c) {
   ReplyString(c, *e);
   c.keyspace().Delete(c.db(), c.arg(1));
   c.Modified(c.arg(1));
+  c.Notify('g', "del", c.arg(1));
 }
 
 void GetEx(CommandContext& c) {
@@ -225,14 +230,17 @@ void GetEx(CommandContext& c) {
   if (RejectNonString(c, e)) return;
   ReplyString(c, *e);
   if (expire) {
-    if (*expire <= c.NowMs()) {
+    const bool past = *expire <= c.NowMs();
+    if (past) {
       c.keyspace().Delete(c.db(), c.arg(1));
     } else {
       c.keyspace().SetExpire(c.db(), e, *expire);
     }
     c.Modified(c.arg(1));
+    c.Notify('g', past ? "del" : "expire", c.arg(1));
   } else if (o.persist() && c.keyspace().RemoveExpire(c.db(), e)) {
     c.Modified(c.arg(1));
+    c.Notify('g', "persist", c.arg(1));
   }
 }
 
@@ -244,6 +252,7 @@ void MSet(CommandContext& c) {
   for (size_t i = 1; i < c.argc(); i += 2) {
     StoreKey(c, LookupWrite(c, c.arg(i)), c.arg(i), c.arg(i + 1), false);
     c.Modified(c.arg(i));
+    c.Notify('$', "set", c.arg(i));
   }
   c.reply.Ok();
 }
@@ -262,6 +271,7 @@ void MSetNx(CommandContext& c) {
   for (size_t i = 1; i < c.argc(); i += 2) {
     StoreKey(c, LookupWrite(c, c.arg(i)), c.arg(i), c.arg(i + 1), false);
     c.Modified(c.arg(i));
+    c.Notify('$', "set", c.arg(i));
   }
   c.reply.Integer(1);
 }
@@ -284,6 +294,7 @@ void Append(CommandContext& c) {
   if (e == nullptr) {
     StoreKey(c, nullptr, c.arg(1), add, false);
     c.Modified(c.arg(1));
+    c.Notify('$', "append", c.arg(1));
     c.reply.Integer(static_cast<int64_t>(add.size()));
     return;
   }
@@ -293,6 +304,7 @@ void Append(CommandContext& c) {
   char* buf = storage::MutableString(e, old_len + add.size());
   if (!add.empty()) std::memcpy(buf + old_len, add.data(), add.size());
   c.Modified(c.arg(1));
+  c.Notify('$', "append", c.arg(1));
   c.reply.Integer(static_cast<int64_t>(old_len + add.size()));
 }
 
@@ -369,6 +381,7 @@ void SetRange(CommandContext& c) {
   char* buf = storage::MutableString(e, len);
   std::memcpy(buf + *offset, value.data(), value.size());
   c.Modified(c.arg(1));
+  c.Notify('$', "setrange", c.arg(1));
   c.reply.Integer(static_cast<int64_t>(len));
 }
 
@@ -425,6 +438,7 @@ void IncrByFloat(CommandContext& c) {
   // Redis keeps the float's text as a string, never int-encoded.
   storage::StoreText(e, text);
   c.Modified(c.arg(1));
+  c.Notify('$', "incrbyfloat", c.arg(1));
   c.reply.Bulk(text);
 }
 

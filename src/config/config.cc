@@ -67,6 +67,7 @@ Config::Config() {
 
 std::optional<std::string> Config::Apply(const Directive& d, std::span<const std::string> words) {
   if (d.kind == Kind::kSpecial) {
+    if (!d.split_one_word) return d.parse(settings_, words);
     std::vector<std::string> split = SplitSingleWord(words);
     if (words.empty()) split.clear();
     return d.parse(settings_, split);

@@ -92,7 +92,8 @@ std::string FormatOutputLimits(const Settings& s) {
          one("pubsub", s.obuf_pubsub);
 }
 
-// Keeps the flags in Redis's canonical order so CONFIG GET matches ("KEA" -> "AKE").
+// Keeps the flags in Redis's canonical order so CONFIG GET matches ("KEA" -> "AKE"): the classes
+// (or A), n, then K, E and m. Like Redis, CONFIG GET leaves 'n' out after A (it still applies).
 std::optional<std::string> ParseNotify(Settings& s, std::span<const std::string> words) {
   if (words.size() != 1) return "wrong number of arguments";
   constexpr std::string_view kAll = "g$lshzxetd";
@@ -117,14 +118,19 @@ std::optional<std::string> ParseNotify(Settings& s, std::span<const std::string>
       if (flag[static_cast<int>(a)]) out += a;
     }
   }
-  for (char c : std::string_view("KEmn")) {
+  if (flag[static_cast<int>('n')]) out += 'n';
+  for (char c : std::string_view("KEm")) {
     if (flag[static_cast<int>(c)]) out += c;
   }
   s.notify_keyspace_events = out;
   return std::nullopt;
 }
 
-std::string FormatNotify(const Settings& s) { return s.notify_keyspace_events; }
+std::string FormatNotify(const Settings& s) {
+  std::string shown = s.notify_keyspace_events;
+  if (!shown.empty() && shown[0] == 'A') std::erase(shown, 'n');
+  return shown;
+}
 
 using S = Settings;
 
@@ -132,7 +138,7 @@ const std::vector<Directive>& Table() {
   static const std::vector<Directive> table = {
       {"bind", "", Kind::kSpecial, false, "* -::*",
        "Addresses to listen on (IPv4 and IPv6); a leading '-' marks an optional address.", {}, 0,
-       0, {}, ParseBind, FormatBind},
+       0, {}, ParseBind, FormatBind, true},
       {"port", "", Kind::kInt, false, "6379", "TCP port; 0 disables TCP.", &S::port, 0, 65535},
       {"unixsocket", "", Kind::kString, false, "\"\"", "Path of a Unix socket to listen on as well.",
        &S::unixsocket},
@@ -174,7 +180,7 @@ const std::vector<Directive>& Table() {
       {"client-output-buffer-limit", "", Kind::kSpecial, true,
        "normal 0 0 0 slave 256mb 64mb 60 pubsub 32mb 8mb 60",
        "Per class: hard limit, soft limit, soft seconds.", {}, 0, 0, {}, ParseOutputLimits,
-       FormatOutputLimits},
+       FormatOutputLimits, true},
       {"maxmemory", "", Kind::kMemory, true, "0", "Accepted and reported; no eviction yet.",
        &S::maxmemory, 0, kLongMax},
       {"maxmemory-policy", "", Kind::kEnum, true, "noeviction",
@@ -189,7 +195,7 @@ const std::vector<Directive>& Table() {
        kLongMax},
       {"save", "", Kind::kSpecial, true, "3600 1 300 100 60 10000",
        "Snapshot points (seconds changes ...); persistence arrives with its own issue.", {}, 0, 0,
-       {}, ParseSave, FormatSave},
+       {}, ParseSave, FormatSave, true},
       {"dbfilename", "", Kind::kString, true, "dump.rdb", "RDB file name.", &S::dbfilename},
       {"appendonly", "", Kind::kBool, true, "no", "AOF persistence (arrives with its own issue).",
        &S::appendonly},

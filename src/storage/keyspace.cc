@@ -52,6 +52,7 @@ Entry* Keyspace::Find(int db, std::string_view key, Lookup mode) {
       ++stats_.keyspace_hits;
     } else {
       ++stats_.keyspace_misses;
+      if (on_read_miss) on_read_miss(db, key);
     }
   }
   if (e != nullptr && mode != Lookup::kNoTouch) e->lru = LruClock();
@@ -61,6 +62,7 @@ Entry* Keyspace::Find(int db, std::string_view key, Lookup mode) {
 Entry* Keyspace::Add(int db, std::string_view key) {
   Entry* e = dbs_[db].dict.Insert(key);
   e->lru = LruClock();
+  if (on_added) on_added(db, key);
   return e;
 }
 

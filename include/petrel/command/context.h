@@ -35,6 +35,8 @@ class CommandContext {
   int64_t NowMs() const;
   // The command changed `key` in the client's database (Redis's signalModifiedKey).
   void Modified(std::string_view key);
+  // A keyspace notification of class `type` ('g', '$', 'h', ...) for `key` in the client's db.
+  void Notify(char type, std::string_view event, std::string_view key);
 };
 
 }  // namespace petrel::command

@@ -92,6 +92,13 @@ class Dispatcher {
   void KeyModified(int db, std::string_view key) {
     if (!watches_.empty()) watches_.Touch(db, key);
   }
+  // Keyspace notifications: publishes `event` for `key` of `db` when notify-keyspace-events
+  // enables `type` (a class letter: g $ h x n m ...), on __keyspace@<db>__:<key> and/or
+  // __keyevent@<db>__:<event> as K and E say.
+  void Notify(char type, std::string_view event, int db, std::string_view key) {
+    if (!config_.settings().notify_keyspace_events.empty()) PublishEvent(type, event, db, key);
+  }
+
   // Before FLUSHDB/FLUSHALL empties `db` (with `other` < 0), or SWAPDB exchanges `db` and
   // `other`: every watched key of `db` that exists in `db` (or in `other`) is modified.
   // SWAPDB calls it for both directions; swapping a database with itself changes nothing.
@@ -140,6 +147,7 @@ class Dispatcher {
   void Call(const CommandSpec& spec, ClientState& client, std::span<const std::string_view> args,
             resp::ReplyBuilder& reply);
   bool HeldByPause(const CommandSpec& spec, ClientState& client);
+  void PublishEvent(char type, std::string_view event, int db, std::string_view key);
   // Refuses a command before it runs (`spec` is null for an unknown one); inside MULTI this
   // makes EXEC fail.
   void Reject(const CommandSpec* spec, ClientState& client, resp::ReplyBuilder& reply,

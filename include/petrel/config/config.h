@@ -87,6 +87,8 @@ struct Directive {
   // kSpecial: parse words into settings (nullopt on success, else the reason) and format.
   std::optional<std::string> (*parse)(Settings&, std::span<const std::string>) = nullptr;
   std::string (*format)(const Settings&) = nullptr;
+  // kSpecial values of several words may also come as one word with spaces ("900 1 300 10").
+  bool split_one_word = false;
 };
 
 // Every directive Petrel supports, in documentation order.

@@ -86,6 +86,10 @@ class Keyspace {
 
   // Called with (db, key) when a key is removed because it expired, before it is freed.
   std::function<void(int, std::string_view)> on_expired;
+  // Called with (db, key) when a key is created, and when a read finds no key (keyspace
+  // notifications' "new" and "keymiss").
+  std::function<void(int, std::string_view)> on_added;
+  std::function<void(int, std::string_view)> on_read_miss;
 
  private:
   void DeleteExpired(int db, Entry* e);
