@@ -7,8 +7,14 @@ against both servers, alternating which server goes first, for several rounds:
   hashes   HSET (built-in: random fields of one big hash), and as custom commands HGET of those
            fields, HINCRBY of a field of 10-field hashes and HGETALL of those 10-field hashes;
            both servers are pre-populated with the hashes first, so every read hits.
+  pubsub   PUBLISH to a channel nobody subscribes to (a custom command).
 For each test the report gives the median requests/s of each server and the median of the
 per-round ratios Petrel/Redis.
+
+Pub/sub fan-out (group pubsub, opt-in with --groups): bench/fanout.cc (petrel-fanout-bench, built
+with CMake) runs one publisher against 1, 100 and 1000 subscribers of one channel and 1000
+subscribers spread over 100 patterns, on each server in turn, alternating which goes first, and
+reports delivered messages/s and publish-to-receive latency p50/p99.
 
 Memory: for each test each server is started fresh, its VmRSS is read, the data is loaded with
 `redis-cli --pipe`, and once DBSIZE reports every key the RSS is read again:
@@ -85,8 +91,31 @@ TESTS = [
     Test("hashes", "HGET", command=["HGET", BIG_HASH, "element:__rand_int__"]),
     Test("hashes", "HINCRBY", command=["HINCRBY", "bench:h10:__rand_int__", "field0", "1"]),
     Test("hashes", "HGETALL (10 fields)", command=["HGETALL", "bench:h10:__rand_int__"]),
+    Test("pubsub", "PUBLISH (no subscribers)", command=["PUBLISH", "bench:nobody", "hello"]),
 ]
-GROUPS = ("strings", "hashes")
+GROUPS = ("strings", "hashes", "pubsub")
+DEFAULT_GROUPS = ("strings", "hashes")
+
+
+class FanoutScenario:
+    """One run of petrel-fanout-bench: `subscribers` connections on one channel, or spread
+    over `patterns` patterns; `messages` is scaled by --fanout-scale."""
+
+    def __init__(self, label, subscribers, patterns, messages):
+        self.label = label
+        self.subscribers = subscribers
+        self.patterns = patterns
+        self.messages = messages
+
+
+FANOUT_SCENARIOS = [
+    FanoutScenario("1 subscriber", 1, 0, 500000),
+    FanoutScenario("100 subscribers", 100, 0, 50000),
+    FanoutScenario("1000 subscribers", 1000, 0, 5000),
+    FanoutScenario("1000 subscribers, 100 patterns", 1000, 100, 50000),
+]
+FANOUT_CANDIDATES = (REPO / "build" / "bench" / "petrel-fanout-bench",
+                     REPO / "build-bench" / "petrel-fanout-bench")
 MEMORY_TESTS = ("strings", "hashes10", "hashes1000")
 
 START_TIMEOUT = 20.0
@@ -289,6 +318,8 @@ def check_commands(server, groups):
     if "hashes" in groups:
         checks += [("HSET", "bench:hcheck", "f", "1"), ("HGET", "bench:hcheck", "f"),
                    ("HINCRBY", "bench:hcheck", "f", "1"), ("HGETALL", "bench:hcheck")]
+    if "pubsub" in groups:
+        checks += [("PUBLISH", "bench:nobody", "hello"), ("PUBSUB", "NUMSUB", "bench:nobody")]
     with Client(server.port) as c:
         for args in checks:
             reply = c.call(*args)
@@ -434,6 +465,82 @@ def throughput(opts, petrel, redis, deadline):
     return results
 
 
+# --- Pub/sub fan-out ---------------------------------------------------------------------------
+
+
+def run_fanout(opts, server, scenario):
+    """One petrel-fanout-bench run; returns its RESULT fields as a dict, or None."""
+    messages = max(100, int(scenario.messages * opts.fanout_scale))
+    cmd = [opts.fanout, "--port", str(server.port), "--subscribers", str(scenario.subscribers),
+           "--patterns", str(scenario.patterns), "--messages", str(messages),
+           "--window", str(opts.fanout_window), "--payload", str(opts.fanout_payload),
+           "--seconds", str(opts.fanout_seconds), "--label", server.name]
+    try:
+        result = subprocess.run(cmd, capture_output=True, text=True,
+                                timeout=opts.fanout_seconds + 120, preexec_fn=_die_with_parent)
+    except subprocess.TimeoutExpired:
+        log("  %s %s: petrel-fanout-bench timed out" % (server.name, scenario.label))
+        return None
+    for line in result.stdout.splitlines():
+        if line.startswith("RESULT "):
+            fields = dict(item.split("=", 1) for item in line.split()[1:] if "=" in item)
+            if result.returncode != 0 or fields.get("errors") != "0":
+                log("  %s %s: petrel-fanout-bench reported errors: %s" % (
+                    server.name, scenario.label, result.stderr.strip()[-500:]))
+                return None
+            if fields.get("time_limited") == "1":
+                log("  %s %s: hit the --fanout-seconds limit; fewer messages measured"
+                    % (server.name, scenario.label))
+            return fields
+    log("  %s %s: no result (exit %d): %s" % (server.name, scenario.label, result.returncode,
+                                              (result.stderr or result.stdout).strip()[-500:]))
+    return None
+
+
+def fanout(opts, petrel, redis, deadline):
+    """Returns {scenario label: {"petrel": [RESULT dicts], "redis": [...], "ratios": [...]}}
+    for the pub/sub fan-out scenarios, servers alternating as in throughput()."""
+    results = {s.label: {"petrel": [], "redis": [], "ratios": []} for s in FANOUT_SCENARIOS}
+    if opts.warmup:
+        log("fan-out warm-up (not recorded)")
+        for server in (petrel, redis):
+            run_fanout(opts, server, FanoutScenario("warm-up", 10, 0, 20000))
+    for rnd in range(opts.rounds):
+        if time.monotonic() > deadline:
+            log("time budget used up; stopping fan-out after %d round(s)" % rnd)
+            break
+        log("fan-out round %d/%d" % (rnd + 1, opts.rounds))
+        for index, scenario in enumerate(FANOUT_SCENARIOS):
+            order = [("petrel", petrel), ("redis", redis)]
+            if (rnd + index) % 2 == 1:
+                order.reverse()
+            got = {}
+            for key, server in order:
+                got[key] = run_fanout(opts, server, scenario)
+            entry = results[scenario.label]
+            for key in ("petrel", "redis"):
+                if got[key] is not None:
+                    entry[key].append(got[key])
+            if got["petrel"] and got["redis"] and float(got["redis"]["delivered_per_sec"]) > 0:
+                entry["ratios"].append(float(got["petrel"]["delivered_per_sec"])
+                                       / float(got["redis"]["delivered_per_sec"]))
+            log("  %-31s petrel %s  redis %s" % (scenario.label, fmt_fanout(got["petrel"]),
+                                                 fmt_fanout(got["redis"])))
+    return results
+
+
+def fmt_fanout(fields):
+    if not fields:
+        return "%30s" % "n/a"
+    return "%12s/s p50 %6s p99 %6s us" % (fmt_rate(float(fields["delivered_per_sec"])),
+                                         fields["p50_us"], fields["p99_us"])
+
+
+def fanout_median(runs, field):
+    values = [float(r[field]) for r in runs]
+    return statistics.median(values) if values else None
+
+
 # --- Memory ------------------------------------------------------------------------------------
 
 
@@ -562,7 +669,7 @@ def build_type(binary):
     return "unknown"
 
 
-def report(opts, results, mem):
+def report(opts, results, mem, fan=None):
     lines = []
     lines.append("Run %s on %s, %d CPUs, Linux %s." % (
         datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), cpu_model(), os.cpu_count() or 0,
@@ -582,6 +689,10 @@ def report(opts, results, mem):
             if not rows:
                 continue
             lines.append("")
+            if group == "pubsub":
+                lines.append("Pub/sub: PUBLISH to a channel nobody subscribes to (custom "
+                             "command `PUBLISH bench:nobody hello`).")
+                lines.append("")
             if group == "hashes":
                 lines.append("Hashes: HSET writes random fields of one hash (redis-benchmark's "
                              "own test) and HGET reads them; HINCRBY and HGETALL use %s hashes "
@@ -598,6 +709,33 @@ def report(opts, results, mem):
                 lines.append("| %s | %d | %s | %s | %s | %s |" % (
                     test.label, pipeline, fmt_rate(p), fmt_rate(r), fmt_ratio(entry["ratios"]),
                     rng))
+    if fan:
+        lines.append("")
+        lines.append("Pub/sub fan-out: `petrel-fanout-bench`, one publisher, %d-byte payloads, "
+                     "at most %d messages in flight, %d round(s), servers alternating. "
+                     "Delivered messages/s and latencies are medians over rounds; the ratio is "
+                     "the median of the per-round ratios of delivered messages/s."
+                     % (opts.fanout_payload, opts.fanout_window, opts.rounds))
+        lines.append("")
+        lines.append("| Scenario | Petrel delivered/s | Redis delivered/s | Petrel/Redis "
+                     "| Ratio range | Petrel p50 / p99 µs | Redis p50 / p99 µs |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|")
+        for scenario in FANOUT_SCENARIOS:
+            entry = fan[scenario.label]
+            cells = {}
+            for name in ("petrel", "redis"):
+                runs = entry[name]
+                if runs:
+                    cells[name] = (fmt_rate(fanout_median(runs, "delivered_per_sec")),
+                                   "%.0f / %.0f" % (fanout_median(runs, "p50_us"),
+                                                    fanout_median(runs, "p99_us")))
+                else:
+                    cells[name] = ("n/a", "n/a")
+            rng = ("%.2f–%.2f" % (min(entry["ratios"]), max(entry["ratios"]))
+                   if entry["ratios"] else "n/a")
+            lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+                scenario.label, cells["petrel"][0], cells["redis"][0],
+                fmt_ratio(entry["ratios"]), rng, cells["petrel"][1], cells["redis"][1]))
     for test, per_server in mem:
         lines.append("")
         lines.append("Memory (%s): %s loaded with `redis-cli --pipe` into a fresh server; "
@@ -636,8 +774,18 @@ def parse_args():
     ap.add_argument("--clients", type=int, default=50, help="redis-benchmark -c")
     ap.add_argument("--keyspace", type=int, default=100000, help="redis-benchmark -r")
     ap.add_argument("--pipelines", default="1,16", help="comma-separated -P values")
-    ap.add_argument("--groups", default=",".join(GROUPS),
-                    help="comma-separated throughput test groups: strings, hashes")
+    ap.add_argument("--groups", default=",".join(DEFAULT_GROUPS),
+                    help="comma-separated throughput test groups: strings, hashes, pubsub "
+                         "(pubsub: PUBLISH in redis-benchmark and the fan-out program)")
+    ap.add_argument("--fanout", default=None,
+                    help="petrel-fanout-bench binary (default: build/bench/ or build-bench/)")
+    ap.add_argument("--fanout-scale", type=float, default=1.0,
+                    help="multiplies the message count of every fan-out scenario")
+    ap.add_argument("--fanout-window", type=int, default=64,
+                    help="fan-out: messages in flight at most (published, not yet received)")
+    ap.add_argument("--fanout-payload", type=int, default=64, help="fan-out: payload bytes")
+    ap.add_argument("--fanout-seconds", type=float, default=20,
+                    help="fan-out: time limit of one run's measured phase")
     ap.add_argument("--memory-tests", default=",".join(MEMORY_TESTS),
                     help="comma-separated memory tests: strings, hashes10, hashes1000")
     ap.add_argument("--keys", type=int, default=1000000,
@@ -667,6 +815,10 @@ def parse_args():
     if opts.quick:
         opts.rounds, opts.requests, opts.keys = 1, 20000, 100000
         opts.small_hashes, opts.large_hashes = 20000, 200
+        opts.fanout_scale = min(opts.fanout_scale, 0.2)
+    if opts.fanout is None:
+        found = [str(p) for p in FANOUT_CANDIDATES if p.is_file()]
+        opts.fanout = found[0] if found else str(FANOUT_CANDIDATES[0])
     opts.pipelines = [int(p) for p in opts.pipelines.split(",") if p]
     opts.groups = [g for g in opts.groups.split(",") if g]
     opts.memory_tests = [m for m in opts.memory_tests.split(",") if m]
@@ -688,12 +840,15 @@ def _interrupt(signum, frame):
 
 def main():
     opts = parse_args()
-    for label, path in (("petrel-server", opts.petrel), ("redis-server", opts.redis),
-                        ("redis-benchmark", opts.benchmark), ("redis-cli", opts.cli)):
+    tools = [("petrel-server", opts.petrel), ("redis-server", opts.redis),
+             ("redis-benchmark", opts.benchmark), ("redis-cli", opts.cli)]
+    if "pubsub" in opts.groups and not opts.skip_throughput:
+        tools.append(("petrel-fanout-bench", opts.fanout))
+    for label, path in tools:
         if not (os.path.isfile(path) and os.access(path, os.X_OK)):
             sys.exit("%s not found at %s%s" % (
                 label, path, " (build Release first: see docs/benchmarks.md)"
-                if label == "petrel-server" else ""))
+                if label in ("petrel-server", "petrel-fanout-bench") else ""))
     if build_type(opts.petrel) not in ("Release", "unknown"):
         log("WARNING: %s is a %s build; numbers will not be representative"
             % (opts.petrel, build_type(opts.petrel)))
@@ -701,7 +856,7 @@ def main():
     # SIGTERM (e.g. from a CI timeout) unwinds like Ctrl-C, so the servers get stopped.
     signal.signal(signal.SIGTERM, _interrupt)
     started = time.monotonic()
-    results, mem = None, []
+    results, mem, fan = None, [], None
     with tempfile.TemporaryDirectory(prefix="petrel-bench-") as workdir:
         if not opts.skip_throughput and opts.groups:
             petrel = Server("petrel", opts.petrel, workdir)
@@ -712,6 +867,8 @@ def main():
                 log("petrel on port %d (pid %d), redis on port %d (pid %d)" % (
                     petrel.port, petrel.proc.pid, redis.port, redis.proc.pid))
                 results = throughput(opts, petrel, redis, started + opts.budget)
+                if "pubsub" in opts.groups:
+                    fan = fanout(opts, petrel, redis, started + opts.budget)
             finally:
                 petrel.stop()
                 redis.stop()
@@ -725,7 +882,7 @@ def main():
                     per_server[name] = memory(opts, name, binary, workdir, payload, test)
                 mem.append((test, per_server))
                 del payload
-    text = report(opts, results, mem)
+    text = report(opts, results, mem, fan)
     log("done in %.0fs" % (time.monotonic() - started))
     print(text)
     if opts.out:

@@ -13,6 +13,9 @@ constexpr size_t kReadChunk = 16 * 1024;
 constexpr size_t kIdleBufferMax = 64 * 1024;
 // Stop reading a client whose replies are piling up, until they drain (TCP pushes back).
 constexpr size_t kPendingOutputReadLimit = 4 * 1024 * 1024;
+// Queued messages averaging less than this are copied into one buffer for the write; larger
+// ones are written straight from their shared buffers.
+constexpr size_t kGatherMinChunk = 4096;
 
 // "ip:port", with IPv6 addresses in brackets as Redis writes them ("[::1]:6379").
 template <typename Endpoint>
@@ -203,6 +206,18 @@ void Connection<Socket>::Flush() {
   if (chunks_.empty()) {
     // The common case: only this client's own replies, in one buffer.
     writing_.swap(out_);
+    out_.clear();
+    asio::async_write(socket_, asio::buffer(writing_), std::move(done));
+    return;
+  }
+  if (chunk_bytes_ / chunks_.size() < kGatherMinChunk) {
+    // Many small messages: one contiguous buffer makes one send, where a gathered write would
+    // need a system call per few dozen chunks.
+    writing_.reserve(chunk_bytes_ + out_.size());
+    for (const auto& chunk : chunks_) writing_.append(*chunk);
+    writing_.append(out_);
+    chunk_bytes_ = 0;
+    chunks_.clear();
     out_.clear();
     asio::async_write(socket_, asio::buffer(writing_), std::move(done));
     return;

@@ -1,6 +1,5 @@
 #include "petrel/pubsub/publish.h"
 
-#include <map>
 #include <memory>
 #include <string>
 
@@ -17,8 +16,14 @@ class MessageEncoder {
 
   std::shared_ptr<const std::string> For(int resp, std::string_view pattern) {
     const int v = resp >= 3 ? 1 : 0;
-    std::shared_ptr<const std::string>& slot =
-        pattern.empty() ? direct_[v] : by_pattern_[std::string(pattern)][v];
+    // The registry hands out each pattern's subscribers one after another, so the encodings of
+    // the pattern last seen are all that needs keeping.
+    if (!pattern.empty() && pattern.data() != pattern_.data()) {
+      pattern_ = pattern;
+      by_pattern_[0].reset();
+      by_pattern_[1].reset();
+    }
+    std::shared_ptr<const std::string>& slot = pattern.empty() ? direct_[v] : by_pattern_[v];
     if (!slot) {
       auto bytes = std::make_shared<std::string>();
       resp::ReplyBuilder b(bytes.get(), resp);
@@ -35,7 +40,8 @@ class MessageEncoder {
  private:
   std::string_view kind_name_, channel_, message_;
   std::shared_ptr<const std::string> direct_[2];
-  std::map<std::string, std::shared_ptr<const std::string>[2], std::less<>> by_pattern_;
+  std::string_view pattern_;
+  std::shared_ptr<const std::string> by_pattern_[2];
 };
 
 }  // namespace
