@@ -18,12 +18,6 @@ namespace {
 namespace errors = command::errors;
 using storage::ValueType;
 
-storage::hash::Limits Limits(CommandContext& c) {
-  const config::Settings& s = c.server.settings();
-  return {static_cast<size_t>(s.hash_max_listpack_entries),
-          static_cast<size_t>(s.hash_max_listpack_value)};
-}
-
 // Replies WRONGTYPE and returns true if `e` exists and is not a hash.
 bool RejectNonHash(CommandContext& c, const Entry* e) {
   if (e != nullptr && e->value_type() != ValueType::kHash) {
@@ -93,7 +87,7 @@ void HSet(CommandContext& c) {
   }
   Entry* e = WritableHash(c);
   if (e == nullptr) return;
-  const storage::hash::Limits limits = Limits(c);
+  const storage::hash::Limits limits = HashLimits(c);
   // Like Redis, check every length first so a long field converts before anything is written.
   for (size_t i = 2; i < c.argc(); ++i) {
     storage::hash::ConvertForLengths(e, {c.arg(i).size()}, limits);
@@ -118,7 +112,7 @@ void HSetNx(CommandContext& c) {
     c.reply.Integer(0);
     return;
   }
-  storage::hash::Set(e, c.arg(2), c.arg(3), Limits(c));
+  storage::hash::Set(e, c.arg(2), c.arg(3), HashLimits(c));
   c.Modified(c.arg(1));
   c.Notify('h', "hset", c.arg(1));
   c.reply.Integer(1);
@@ -235,7 +229,7 @@ void HIncrBy(CommandContext& c) {
   if (current && current->size() == digits.size()) {
     storage::hash::OverwriteSameLength(*current, digits);
   } else {
-    storage::hash::Set(e, c.arg(2), digits, Limits(c));
+    storage::hash::Set(e, c.arg(2), digits, HashLimits(c));
   }
   c.Modified(c.arg(1));
   c.Notify('h', "hincrby", c.arg(1));
@@ -269,7 +263,7 @@ void HIncrByFloat(CommandContext& c) {
     return;
   }
   const std::string text = util::LongDoubleToHuman(value);
-  storage::hash::Set(e, c.arg(2), text, Limits(c));
+  storage::hash::Set(e, c.arg(2), text, HashLimits(c));
   c.Modified(c.arg(1));
   c.Notify('h', "hincrbyfloat", c.arg(1));
   c.reply.Bulk(text);

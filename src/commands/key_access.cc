@@ -50,6 +50,12 @@ std::optional<int64_t> ExpireArgToAbsoluteMs(CommandContext& c, std::string_view
   return ms;
 }
 
+storage::hash::Limits HashLimits(CommandContext& c) {
+  const config::Settings& s = c.server.settings();
+  return {static_cast<size_t>(s.hash_max_listpack_entries),
+          static_cast<size_t>(s.hash_max_listpack_value)};
+}
+
 std::string CommandName(const CommandContext& c) {
   return command::Registry::FullName(c.spec, command::Registry::Get().ParentOf(&c.spec));
 }

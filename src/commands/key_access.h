@@ -8,6 +8,7 @@
 #include "petrel/command/context.h"
 #include "petrel/command/errors.h"
 #include "petrel/storage/entry.h"
+#include "petrel/storage/hash.h"
 #include "petrel/storage/keyspace.h"
 
 namespace petrel::commands {
@@ -49,6 +50,9 @@ inline bool ValidClientName(std::string_view name) {
 }
 inline constexpr std::string_view kBadClientName =
     "Client names cannot contain spaces, newlines or special characters.";
+
+// The listpack limits of hashes, from hash-max-listpack-entries/value.
+storage::hash::Limits HashLimits(CommandContext& c);
 
 // The command's full name for error texts, e.g. "set" or "client|kill".
 std::string CommandName(const CommandContext& c);

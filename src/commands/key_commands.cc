@@ -95,9 +95,7 @@ void RenameGeneric(CommandContext& c, bool nx) {
 // A deep copy of `from`'s value into `to` (COPY).
 void CopyValue(CommandContext& c, const Entry& from, Entry* to) {
   if (from.value_type() == storage::ValueType::kHash) {
-    const config::Settings& s = c.server.settings();
-    const storage::hash::Limits limits{static_cast<size_t>(s.hash_max_listpack_entries),
-                                       static_cast<size_t>(s.hash_max_listpack_value)};
+    const storage::hash::Limits limits = HashLimits(c);
     storage::hash::Init(to);
     storage::hash::ForEach(from, [&](std::string_view f, std::string_view v) {
       storage::hash::Set(to, f, v, limits);
