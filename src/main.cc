@@ -14,6 +14,7 @@
 #include "petrel/command/dispatcher.h"
 #include "petrel/config/config.h"
 #include "petrel/net/server.h"
+#include "petrel/persistence/persistence.h"
 #include "petrel/util/clock.h"
 #include "petrel/version.h"
 
@@ -182,6 +183,12 @@ int main(int argc, char** argv) {
   };
   petrel::net::Server server(config, dispatcher);
   spdlog::info("Server initialized");
+  // The data is loaded before the listeners open: no client sees a partial dataset.
+  petrel::persistence::Persistence persistence(dispatcher, server.io());
+  if (auto err = persistence.Start()) {
+    spdlog::warn("{}", *err);
+    return 1;
+  }
   if (auto err = server.Listen()) {
     spdlog::warn("{}", *err);
     return 1;

@@ -127,6 +127,7 @@ std::vector<DocExtras> BuildDocExtras() {
                    {"7.0.0", "Lists resp, multi-mem, rbs and rbp."},
                    {"7.0.3", "Lists ssub."}}},
       {.full_name = "client|pause", .history = {{"6.2.0", "Gained the WRITE and ALL modes."}}},
+      {.full_name = "bgsave", .history = {{"3.2.2", "Gained the SCHEDULE option."}}},
       {.full_name = "info", .history = {{"7.0.0", "Takes several sections."}}},
       {.full_name = "config|get", .history = {{"7.0.0", "Takes several patterns."}}},
       {.full_name = "config|set", .history = {{"7.0.0", "Takes several parameters."}}},

@@ -6,6 +6,7 @@
 
 #include "petrel/command/context.h"
 #include "petrel/command/registry.h"
+#include "petrel/persistence/persistence.h"
 #include "petrel/pubsub/publish.h"
 
 namespace petrel::command {
@@ -79,6 +80,9 @@ Dispatcher::Dispatcher(config::Config& config, const util::Clock& clock)
   keyspace_.on_expired = [this](int db, std::string_view key) {
     watches_.Touch(db, key, true);
     Notify('x', "expired", db, key);
+    // Readers of the log do not expire keys themselves: they are told.
+    const std::string_view del[] = {"DEL", key};
+    propagator_.Emit(db, del);
   };
   keyspace_.on_added = [this](int db, std::string_view key) { Notify('n', "new", db, key); };
   keyspace_.on_read_miss = [this](int db, std::string_view key) {
@@ -141,6 +145,15 @@ Dispatcher::Outcome Dispatcher::Route(ClientState& client, std::span<const std::
     Reject(spec, client, reply, "-NOAUTH Authentication required.");
     return Outcome::kDone;
   }
+  // While the disk refuses our snapshots or log, writes (and PING, as in Redis) are refused.
+  if (persistence_ != nullptr && persistence_->WritesRefused() && !keyspace_.loading() &&
+      (IsWrite(*spec, client) || spec->name == "ping")) {
+    const std::string refusal = persistence_->WriteRefusal();
+    if (!refusal.empty()) {
+      Reject(spec, client, reply, refusal);
+      return Outcome::kDone;
+    }
+  }
   // A RESP2 connection in subscribed mode can only manage its subscriptions (RESP3 pushes
   // messages in band, so it may run anything).
   if (client.resp == 2 && client.subscriptions.any() && !AllowedWhileSubscribed(*spec, parent)) {
@@ -191,7 +204,12 @@ void Dispatcher::Call(const CommandSpec& spec, ClientState& client,
   redacted_.clear();
   const int64_t start = SteadyUs();
   CommandContext ctx(args, reply, client, *this, spec);
+  const uint64_t dirty_before = dirty_;
+  propagator_.BeginCall();
   spec.handler(ctx);
+  if (dirty_ != dirty_before && spec.flags.has(Flag::kWrite)) PropagateCall(client.db, args);
+  has_rewrite_ = false;
+  propagator_.EndCall();
   const int64_t elapsed = SteadyUs() - start;
   const uint64_t errors = reply.errors_written() - errors_before;
   // Errors of the commands EXEC ran were counted by their own calls.
@@ -215,20 +233,35 @@ void Dispatcher::Call(const CommandSpec& spec, ClientState& client,
   redacted_ = std::move(outer_redacted);
 }
 
-bool Dispatcher::HeldByPause(const CommandSpec& spec, ClientState& client) {
-  if (pause_mode_ == PauseMode::kNone) return false;
-  if (clock_.NowMs() >= pause_until_ms_) {
-    Unpause();
-    return false;
+void Dispatcher::PropagateCall(int db, std::span<const std::string_view> args) {
+  if (!propagator_.active()) return;
+  if (!has_rewrite_) {
+    propagator_.Add(db, args);
+    return;
   }
-  auto writes_of = [](const CommandSpec& s) {
-    return s.flags.has(Flag::kWrite) || s.flags.has(Flag::kMayReplicate);
+  std::vector<std::string_view> views(rewrite_.begin(), rewrite_.end());
+  propagator_.Add(db, views);
+}
+
+bool Dispatcher::IsWrite(const CommandSpec& spec, const ClientState& client, bool may_replicate) {
+  auto writes_of = [may_replicate](const CommandSpec& s) {
+    return s.flags.has(Flag::kWrite) || (may_replicate && s.flags.has(Flag::kMayReplicate));
   };
   bool writes = writes_of(spec);
   // EXEC is a write when it would run one.
   if (client.in_multi && spec.name == "exec") {
     for (const QueuedCommand& q : client.queued) writes = writes || writes_of(*q.spec);
   }
+  return writes;
+}
+
+bool Dispatcher::HeldByPause(const CommandSpec& spec, ClientState& client) {
+  if (pause_mode_ == PauseMode::kNone) return false;
+  if (clock_.NowMs() >= pause_until_ms_) {
+    Unpause();
+    return false;
+  }
+  const bool writes = IsWrite(spec, client, true);
   if (pause_mode_ == PauseMode::kWrite && !writes) return false;
   paused_clients_.push_back(client.id);
   return true;
@@ -251,7 +284,10 @@ void Dispatcher::Unpause() {
   }
 }
 
-void Dispatcher::DatabaseReplaced(int db, int other) { watches_.DatabaseReplaced(db, other); }
+void Dispatcher::DatabaseReplaced(int db, int other) {
+  ++dirty_;
+  watches_.DatabaseReplaced(db, other);
+}
 
 void Dispatcher::RemoveClient(ClientState* c) {
   EndTransaction(*c);
@@ -299,6 +335,19 @@ void Dispatcher::PublishEvent(char type, std::string_view event, int db,
   }
 }
 
+void Dispatcher::ConfigChanged() {
+  if (on_config_changed) on_config_changed();
+  if (persistence_ != nullptr) persistence_->AppendonlyChanged();
+}
+
+bool Dispatcher::RepliesHeld() const {
+  return persistence_ != nullptr && persistence_->RepliesHeld();
+}
+
+void Dispatcher::AwaitDurable(std::function<void()> then) {
+  persistence_->AwaitDurable(std::move(then));
+}
+
 void Dispatcher::ResetStats() {
   stats_ = ServerStats{};
   storage::KeyspaceStats& ks = keyspace_.stats();
@@ -329,6 +378,7 @@ void Dispatcher::Cron() {
     ops_sample_count_[ops_sample_next_] = stats_.total_commands_processed;
     ops_sample_next_ = (ops_sample_next_ + 1) % kOpsSamples;
   }
+  if (persistence_ != nullptr) persistence_->Cron();
 }
 
 int64_t Dispatcher::OpsPerSecond() const {

@@ -63,11 +63,14 @@ void Expire(CommandContext& c) {
     c.reply.Integer(0);
     return;
   }
-  const bool past = *when <= c.NowMs();
+  const bool past = AlreadyExpired(c, *when);
   if (past) {
     ks.Delete(c.db(), c.arg(1));
+    c.server.PropagateAs({"DEL", c.arg(1)});
   } else {
     ks.SetExpire(c.db(), e, *when);
+    const std::string ms = std::to_string(*when);
+    c.server.PropagateAs({"PEXPIREAT", c.arg(1), ms});
   }
   c.Modified(c.arg(1));
   c.Notify('g', past ? "del" : "expire", c.arg(1));

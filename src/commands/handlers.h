@@ -100,6 +100,10 @@ void LatencyHelp(CommandContext& c);
 void FunctionFlush(CommandContext& c);
 void FunctionList(CommandContext& c);
 void FunctionHelp(CommandContext& c);
+void Save(CommandContext& c);
+void Bgsave(CommandContext& c);
+void LastSave(CommandContext& c);
+void BgRewriteAof(CommandContext& c);
 
 // hash_commands.cc
 void HSet(CommandContext& c);  // also HMSET (replies +OK for it)

@@ -265,6 +265,7 @@ void HIncrByFloat(CommandContext& c) {
   const std::string text = util::LongDoubleToHuman(value);
   storage::hash::Set(e, c.arg(2), text, HashLimits(c));
   c.Modified(c.arg(1));
+  c.server.PropagateAs({"HSET", c.arg(1), c.arg(2), text});
   c.Notify('h', "hincrbyfloat", c.arg(1));
   c.reply.Bulk(text);
 }

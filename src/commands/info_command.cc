@@ -10,6 +10,7 @@
 #include <set>
 
 #include "handlers.h"
+#include "petrel/persistence/persistence.h"
 #include "key_access.h"
 #include "petrel/command/arg_parser.h"
 #include "petrel/command/dispatcher.h"
@@ -144,6 +145,11 @@ void MemorySection(CommandContext& c, Writer& w) {
 }
 
 void PersistenceSection(CommandContext& c, Writer& w) {
+  if (const persistence::Persistence* p = c.server.persistence()) {
+    p->AppendInfo(w.text);
+    return;
+  }
+  // In-process tests run without persistence.
   w.Line("loading", 0);
   w.Line("async_loading", 0);
   w.Line("rdb_changes_since_last_save", 0);

@@ -60,4 +60,8 @@ std::string CommandName(const CommandContext& c) {
   return command::Registry::FullName(c.spec, command::Registry::Get().ParentOf(&c.spec));
 }
 
+bool AlreadyExpired(CommandContext& c, int64_t when_ms) {
+  return when_ms <= c.NowMs() && !c.keyspace().loading();
+}
+
 }  // namespace petrel::commands

@@ -41,6 +41,10 @@ enum class ExpireUnit { kSeconds, kMilliseconds };
 std::optional<int64_t> ExpireArgToAbsoluteMs(CommandContext& c, std::string_view text,
                                              ExpireUnit unit, bool relative, bool positive);
 
+// Whether an absolute expire time set by EXPIRE/GETEX deletes the key at once. Never while a
+// file is loaded: replayed commands keep the time they carry, as in Redis.
+bool AlreadyExpired(CommandContext& c, int64_t when_ms);
+
 // CLIENT SETNAME and HELLO SETNAME accept printable ASCII without spaces.
 inline bool ValidClientName(std::string_view name) {
   for (char ch : name) {

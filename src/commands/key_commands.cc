@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "handlers.h"
+#include "petrel/persistence/persistence.h"
 #include "key_access.h"
 #include "petrel/command/arg_parser.h"
 #include "petrel/command/dispatcher.h"
@@ -298,6 +299,7 @@ void FlushAll(CommandContext& c) {
   if (!ParseFlushMode(c)) return;
   for (int db = 0; db < c.keyspace().count(); ++db) c.server.DatabaseReplaced(db);
   c.keyspace().FlushAll();
+  if (persistence::Persistence* p = c.server.persistence()) p->AfterFlushAll();
   c.reply.Ok();
 }
 

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "handlers.h"
+#include "petrel/persistence/persistence.h"
 #include "key_access.h"
 #include "petrel/command/arg_parser.h"
 #include "petrel/command/dispatcher.h"
@@ -146,8 +147,16 @@ void Shutdown(CommandContext& c) {
     c.reply.Error("No shutdown in progress.");
     return;
   }
-  // Nothing to save yet: persistence arrives with its own issue. The server exits without
-  // replying, as Redis does on success.
+  if (persistence::Persistence* p = c.server.persistence()) {
+    const auto mode = nosave ? persistence::ShutdownSave::kNoSave
+                      : save ? persistence::ShutdownSave::kSave
+                             : persistence::ShutdownSave::kDefault;
+    if (!p->PrepareShutdown(mode) && !force) {
+      c.reply.Error("Errors trying to SHUTDOWN. Check logs.");
+      return;
+    }
+  }
+  // The server exits without replying, as Redis does on success.
   if (c.server.hooks() != nullptr) c.server.hooks()->RequestShutdown();
   c.client.close_after_reply = true;
 }

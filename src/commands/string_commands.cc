@@ -126,8 +126,15 @@ void SetGeneric(CommandContext& c, std::string_view key, std::string_view value,
     return;
   }
   e = StoreKey(c, e, key, value, o.keep_ttl() || expire_ms.has_value());
-  if (expire_ms) c.keyspace().SetExpire(c.db(), e, *expire_ms);
   c.Modified(key);
+  if (expire_ms) {
+    c.keyspace().SetExpire(c.db(), e, *expire_ms);
+    // Relative and second expiries are replayed as the absolute time they came to.
+    if (o.expiry != Expiry::kPxAt) {
+      const std::string when = std::to_string(*expire_ms);
+      c.server.PropagateAs({"SET", key, value, "PXAT", when});
+    }
+  }
   c.Notify('$', "set", key);
   if (expire_ms) c.Notify('g', "expire", key);
   if (!o.get && reply_ok) c.reply.Ok();
@@ -214,6 +221,7 @@ void GetDel(CommandContext& c) {
   ReplyString(c, *e);
   c.keyspace().Delete(c.db(), c.arg(1));
   c.Modified(c.arg(1));
+  c.server.PropagateAs({"DEL", c.arg(1)});
   c.Notify('g', "del", c.arg(1));
 }
 
@@ -230,16 +238,20 @@ void GetEx(CommandContext& c) {
   if (RejectNonString(c, e)) return;
   ReplyString(c, *e);
   if (expire) {
-    const bool past = *expire <= c.NowMs();
+    const bool past = AlreadyExpired(c, *expire);
     if (past) {
       c.keyspace().Delete(c.db(), c.arg(1));
+      c.server.PropagateAs({"DEL", c.arg(1)});
     } else {
       c.keyspace().SetExpire(c.db(), e, *expire);
+      const std::string when = std::to_string(*expire);
+      c.server.PropagateAs({"PEXPIREAT", c.arg(1), when});
     }
     c.Modified(c.arg(1));
     c.Notify('g', past ? "del" : "expire", c.arg(1));
   } else if (o.persist() && c.keyspace().RemoveExpire(c.db(), e)) {
     c.Modified(c.arg(1));
+    c.server.PropagateAs({"PERSIST", c.arg(1)});
     c.Notify('g', "persist", c.arg(1));
   }
 }
@@ -438,6 +450,8 @@ void IncrByFloat(CommandContext& c) {
   // Redis keeps the float's text as a string, never int-encoded.
   storage::StoreText(e, text);
   c.Modified(c.arg(1));
+  // Replayed as the value it produced: float arithmetic may differ elsewhere.
+  c.server.PropagateAs({"SET", c.arg(1), text, "KEEPTTL"});
   c.Notify('$', "incrbyfloat", c.arg(1));
   c.reply.Bulk(text);
 }

@@ -177,6 +177,17 @@ std::optional<ConfigError> Config::LoadText(std::string_view text, const std::st
     }
     const Directive* d = FindDirective(name);
     if (d == nullptr) return fail("Bad directive or wrong number of arguments");
+    std::vector<std::string> save_words;
+    if (name == "save") {
+      // The first save line replaces the defaults; later ones add to it, as in Redis.
+      const bool disables = args.empty() || (args.size() == 1 && args[0].empty());
+      if (save_loaded_ && !disables && !settings_.save.empty()) {
+        resp::SplitInlineArgs(settings_.save, save_words);
+        save_words.insert(save_words.end(), args.begin(), args.end());
+        args = save_words;
+      }
+      save_loaded_ = true;
+    }
     if (auto err = Apply(*d, args)) return fail(*err);
   }
   return std::nullopt;

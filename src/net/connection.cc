@@ -117,6 +117,19 @@ void Connection<Socket>::OnRead(const asio::error_code& ec, size_t n) {
     Close();
     return;
   }
+  FinishBatch();
+}
+
+template <typename Socket>
+void Connection<Socket>::FinishBatch() {
+  // Acknowledgements of writes leave only once the AOF holds the writes (on disk, with
+  // appendfsync always); until then this client sends nothing and reads nothing more.
+  if (dispatcher_.RepliesHeld()) {
+    dispatcher_.AwaitDurable([self = this->shared_from_this()] {
+      if (!self->closed_) self->FinishBatch();
+    });
+    return;
+  }
   Flush();
   if (!closed_ && !state_.close_after_reply && !paused_ &&
       OutputBufferBytes() < kPendingOutputReadLimit) {
@@ -270,8 +283,7 @@ void Connection<Socket>::Resume() {
     if (self->closed_) return;
     self->paused_ = false;
     self->ProcessInput();
-    self->Flush();
-    if (!self->closed_ && !self->paused_ && !self->state_.close_after_reply) self->Read();
+    if (!self->closed_) self->FinishBatch();
   });
 }
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "petrel/net/connection.h"
+#include "petrel/persistence/persistence.h"
 
 namespace petrel::net {
 namespace {
@@ -163,12 +164,24 @@ void Server::ScheduleCron() {
   });
 }
 
-void Server::Run() {
+void Server::WaitForSignals() {
   signals_.async_wait([this](const asio::error_code& ec, int signo) {
     if (ec) return;
     spdlog::warn("Received {} scheduling shutdown...", signo == SIGINT ? "SIGINT" : "SIGTERM");
+    // Saves first when save points exist; if that fails the server stays up, as Redis does.
+    persistence::Persistence* p = dispatcher_.persistence();
+    if (p != nullptr && !p->PrepareShutdown(persistence::ShutdownSave::kDefault)) {
+      spdlog::warn("SIGTERM received but errors trying to shut down the server, check the logs "
+                   "for more information");
+      WaitForSignals();
+      return;
+    }
     RequestShutdown();
   });
+}
+
+void Server::Run() {
+  WaitForSignals();
   ScheduleCron();
   spdlog::info("Ready to accept connections");
   io_.run();

@@ -1,5 +1,6 @@
 #include "petrel/storage/dict.h"
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -124,6 +125,12 @@ void Dict::MaybeShrink() {
     while (target < size_) target *= 2;
     Resize(target);
   }
+}
+
+void Dict::Reserve(size_t count) {
+  size_t target = std::max(buckets_.size(), kMinBuckets);
+  while (target < count) target *= 2;
+  if (target != buckets_.size()) Resize(target);
 }
 
 void Dict::Resize(size_t count) {

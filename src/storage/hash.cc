@@ -28,6 +28,11 @@ void Init(Entry* e) {
   SetLp(e, Listpack::Create());
 }
 
+void InitForSize(Entry* e, size_t fields, const Limits& limits) {
+  Init(e);
+  if (fields > limits.max_listpack_entries) ConvertToTable(e);
+}
+
 void Free(Entry* e) {
   if (IsListpack(*e)) {
     Listpack::Destroy(Lp(*e));

@@ -36,14 +36,14 @@ int64_t Keyspace::IdleMs(const Entry* e) const {
 }
 
 bool Keyspace::IsExpired(int db, const Entry* e) const {
-  if (!e->has_ttl) return false;
+  if (!e->has_ttl || loading_) return false;
   return dbs_[db].expires.Get(e) <= clock_.NowMs();
 }
 
 Entry* Keyspace::Find(int db, std::string_view key, Lookup mode) {
   Database& d = dbs_[db];
   Entry* e = d.dict.Find(key);
-  if (e != nullptr && e->has_ttl && d.expires.Get(e) <= clock_.NowMs()) {
+  if (e != nullptr && e->has_ttl && !loading_ && d.expires.Get(e) <= clock_.NowMs()) {
     DeleteExpired(db, e);
     e = nullptr;
   }

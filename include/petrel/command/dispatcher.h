@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <span>
 #include <string>
@@ -17,9 +18,14 @@
 #include "petrel/command/watch_registry.h"
 #include "petrel/config/config.h"
 #include "petrel/pubsub/registry.h"
+#include "petrel/replication/propagator.h"
 #include "petrel/resp/reply_builder.h"
 #include "petrel/storage/keyspace.h"
 #include "petrel/util/clock.h"
+
+namespace petrel::persistence {
+class Persistence;
+}
 
 namespace petrel::command {
 
@@ -88,10 +94,26 @@ class Dispatcher {
   ServerHooks* hooks() { return hooks_; }
 
   // Redis's signalModifiedKey: a command changed `key` in `db`. Handlers call it for every key
-  // they write, delete or re-expire; it invalidates WATCHes (and later feeds notifications).
+  // they write, delete or re-expire; it invalidates WATCHes and makes the command one that is
+  // propagated (and counted as a change since the last save).
   void KeyModified(int db, std::string_view key) {
+    ++dirty_;
     if (!watches_.empty()) watches_.Touch(db, key);
   }
+  // Changes since start-up (Redis's server.dirty): save points compare against it.
+  uint64_t dirty() const { return dirty_; }
+
+  // The write log to the AOF and replicas. A handler whose command must be replayed in another
+  // form (relative expiry made absolute, a float increment made a SET) calls PropagateAs.
+  replication::Propagator& propagator() { return propagator_; }
+  void PropagateAs(std::initializer_list<std::string_view> args) {
+    rewrite_.assign(args.begin(), args.end());
+    has_rewrite_ = true;
+  }
+
+  // Persistence (SAVE, BGSAVE, AOF), when the server runs with it.
+  void set_persistence(persistence::Persistence* p) { persistence_ = p; }
+  persistence::Persistence* persistence() { return persistence_; }
   // Keyspace notifications: publishes `event` for `key` of `db` when notify-keyspace-events
   // enables `type` (a class letter: g $ h x n m ...), on __keyspace@<db>__:<key> and/or
   // __keyevent@<db>__:<event> as K and E say.
@@ -118,10 +140,12 @@ class Dispatcher {
   void RemoveMonitor(ClientState* c);
   void RedactArgument(size_t index) { redacted_.push_back(index); }
 
-  // After CONFIG SET: apply what must change at once (log level, ...).
-  void ConfigChanged() {
-    if (on_config_changed) on_config_changed();
-  }
+  // After CONFIG SET: apply what must change at once (log level, appendonly, ...).
+  void ConfigChanged();
+  // Replies to writes wait until the AOF holds them: when RepliesHeld, a connection hands the
+  // rest of its batch (sending the replies, reading more) to AwaitDurable.
+  bool RepliesHeld() const;
+  void AwaitDurable(std::function<void()> then);
   std::function<void()> on_config_changed;
   // CONFIG RESETSTAT.
   void ResetStats();
@@ -147,6 +171,10 @@ class Dispatcher {
   void Call(const CommandSpec& spec, ClientState& client, std::span<const std::string_view> args,
             resp::ReplyBuilder& reply);
   bool HeldByPause(const CommandSpec& spec, ClientState& client);
+  // Whether the command writes (EXEC: whether its queue does); with `may_replicate`, commands
+  // that may propagate (PUBLISH) count too.
+  static bool IsWrite(const CommandSpec& spec, const ClientState& client,
+                      bool may_replicate = false);
   void PublishEvent(char type, std::string_view event, int db, std::string_view key);
   // Refuses a command before it runs (`spec` is null for an unknown one); inside MULTI this
   // makes EXEC fail.
@@ -155,6 +183,7 @@ class Dispatcher {
   void Queue(const CommandSpec& spec, ClientState& client,
              std::span<const std::string_view> args, resp::ReplyBuilder& reply);
   void FeedMonitors(const ClientState& client, std::span<const std::string_view> args);
+  void PropagateCall(int db, std::span<const std::string_view> args);
 
   config::Config& config_;
   const util::Clock& clock_;
@@ -170,6 +199,11 @@ class Dispatcher {
   std::map<uint64_t, ClientState*> clients_;
   uint64_t next_client_id_ = 1;
   ServerHooks* hooks_ = nullptr;
+  persistence::Persistence* persistence_ = nullptr;
+  replication::Propagator propagator_;
+  uint64_t dirty_ = 0;
+  std::vector<std::string> rewrite_;  // PropagateAs of the command running now
+  bool has_rewrite_ = false;
   PauseMode pause_mode_ = PauseMode::kNone;
   int64_t pause_until_ms_ = 0;
   std::vector<uint64_t> paused_clients_;

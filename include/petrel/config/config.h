@@ -50,13 +50,22 @@ struct Settings {
   // Data types
   int64_t hash_max_listpack_entries = 0;
   int64_t hash_max_listpack_value = 0;
-  // Persistence (written by later subsystems; parsed and reported now)
-  std::string save;
+  // Persistence
+  std::string save;  // "seconds changes ..." pairs, empty for no save points
   std::string dbfilename;
+  bool stop_writes_on_bgsave_error = true;
+  bool rdbcompression = true;
+  bool rdbchecksum = true;
+  int64_t rdb_key_save_delay = 0;
   bool appendonly = false;
   std::string appendfilename;
   std::string appenddirname;
   std::string appendfsync;
+  bool no_appendfsync_on_rewrite = false;
+  int64_t auto_aof_rewrite_percentage = 0;
+  int64_t auto_aof_rewrite_min_size = 0;
+  bool aof_load_truncated = true;
+  bool aof_use_rdb_preamble = true;
   // Monitoring
   int64_t slowlog_log_slower_than = 0;
   int64_t slowlog_max_len = 0;
@@ -129,6 +138,8 @@ class Config {
  private:
   Settings settings_;
   std::string config_file_;
+  // In config text (not CONFIG SET), each `save` line adds points to those of the lines before.
+  bool save_loaded_ = false;
 };
 
 // The directive reference of docs/configuration.md, generated from the table.

@@ -47,6 +47,8 @@ class Connection final : public command::ClientLink,
   // Runs every complete command in the buffer, until one is held by CLIENT PAUSE or the client
   // is to be closed.
   void ProcessInput();
+  // After a batch of commands: sends the replies and reads on, once the AOF allows.
+  void FinishBatch();
   void Flush();
   void OnWrite(const asio::error_code& ec);
   void Close();

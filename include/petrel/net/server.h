@@ -23,6 +23,7 @@ class Server final : public command::ServerHooks {
   std::optional<std::string> Listen();
   // Runs the loop until shutdown.
   void Run();
+  asio::io_context& io() { return io_; }
 
   // command::ServerHooks
   void RequestShutdown() override;
@@ -34,6 +35,7 @@ class Server final : public command::ServerHooks {
   // Refusal text for a new client, or empty to accept it.
   std::string Admission(bool loopback);
   void ScheduleCron();
+  void WaitForSignals();
   void Shutdown();
 
   config::Config& config_;

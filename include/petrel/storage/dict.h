@@ -52,6 +52,8 @@ class Dict {
   void ForEach(F&& fn) const;
   // Shrinks the table if it became sparse (called from the cron, not on every delete).
   void MaybeShrink();
+  // Grows the table for `count` entries at once (loading a file that announces its size).
+  void Reserve(size_t count);
 
  private:
   void Resize(size_t buckets);

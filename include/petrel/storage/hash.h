@@ -30,6 +30,9 @@ using Pair = std::pair<std::string_view, std::string_view>;
 
 // Turns `e` (a new entry) into an empty listpack hash.
 void Init(Entry* e);
+// Init for a hash about to receive `fields` pairs (loading a file): a hashtable at once when
+// that many would not stay a listpack.
+void InitForSize(Entry* e, size_t fields, const Limits& limits);
 void Free(Entry* e);
 
 size_t Length(const Entry& e);

@@ -63,6 +63,10 @@ class Keyspace {
   void SetExpire(int db, Entry* e, int64_t when_ms);
   bool RemoveExpire(int db, Entry* e);
   bool IsExpired(int db, const Entry* e) const;
+  // While a file is loaded no key counts as expired: the commands replayed from an AOF must
+  // see the data as it was when they ran (Redis does the same).
+  void set_loading(bool loading) { loading_ = loading; }
+  bool loading() const { return loading_; }
 
   void FlushDb(int db);
   void FlushAll();
@@ -99,6 +103,7 @@ class Keyspace {
   KeyspaceStats stats_;
   std::mt19937_64 rng_{0x5eed};
   uint32_t lru_clock_ = 0;
+  bool loading_ = false;
 };
 
 }  // namespace petrel::storage
