@@ -211,23 +211,31 @@ class Client:
 class Server:
     """One server process on a free loopback port, in its own temporary directory."""
 
-    def __init__(self, name, binary, workdir):
+    def __init__(self, name, binary, workdir, extra_args=(), run_dir=None,
+                 start_timeout=START_TIMEOUT):
         self.name = name
         self.binary = str(binary)
         self.workdir = Path(workdir)
+        self.extra_args = [str(a) for a in extra_args]  # appended to the default arguments
+        self.run_dir = Path(run_dir) if run_dir else None  # None: a new temporary directory
+        self.start_timeout = start_timeout
+        self.poll_interval = 0.02     # seconds between readiness checks while starting
         self.proc = None
         self.port = None
         self.log_path = None
+        self.started_at = None        # time.monotonic() just before the process was spawned
 
     def start(self):
         attempts = []
         for attempt in range(3):
             self.port = free_port()
-            run_dir = Path(tempfile.mkdtemp(prefix=self.name + "-", dir=self.workdir))
+            run_dir = self.run_dir or Path(tempfile.mkdtemp(prefix=self.name + "-",
+                                                            dir=self.workdir))
             self.log_path = run_dir / "server.log"
             args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no"]
+                    "--save", "", "--appendonly", "no"] + self.extra_args
             with open(self.log_path, "wb") as logf:
+                self.started_at = time.monotonic()
                 self.proc = subprocess.Popen(
                     args, cwd=run_dir, stdin=subprocess.DEVNULL, stdout=logf,
                     stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
@@ -248,13 +256,13 @@ class Server:
             return "(no log)"
 
     def _wait_ready(self):
-        deadline = time.monotonic() + START_TIMEOUT
+        deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 return False
             if self._listens() and self._answers_ping():
                 return True
-            time.sleep(0.02)
+            time.sleep(self.poll_interval)
         return False
 
     def _listens(self):
