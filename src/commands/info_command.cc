@@ -182,6 +182,9 @@ void StatsSection(CommandContext& c, Writer& w) {
   w.Line("pubsub_channels", static_cast<int64_t>(ps.NameCount(pubsub::Kind::kChannel)));
   w.Line("pubsub_patterns", static_cast<int64_t>(ps.NameCount(pubsub::Kind::kPattern)));
   w.Line("pubsubshard_channels", static_cast<int64_t>(ps.NameCount(pubsub::Kind::kShard)));
+  const persistence::Persistence* p = c.server.persistence();
+  w.Line("latest_fork_usec", p != nullptr ? p->latest_fork_usec() : 0);
+  w.Line("total_forks", p != nullptr ? p->total_forks() : 0);
   w.Line("total_error_replies", static_cast<int64_t>(st.errors.total));
   w.Line("client_query_buffer_limit_disconnections",
          static_cast<int64_t>(st.client_query_buffer_limit_disconnections));

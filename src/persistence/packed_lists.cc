@@ -158,28 +158,26 @@ bool DecodeZlEncoding(const Byte* p, size_t avail, Entry* e) {
     case 2:  // Redis ignores the low six bits here; so do we
       if (!need(5)) return false;
       *e = {5,
-            static_cast<size_t>(uint32_t{p[1]} << 24 | uint32_t{p[2]} << 16 |
-                                uint32_t{p[3]} << 8 | p[4]),
+            static_cast<size_t>(uint32_t{p[1]} << 24 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 8 |
+                                p[4]),
             false, 0};
       return true;
     default:
       break;
   }
-  int width;
-  switch (b) {
-    case 0xc0: width = 2; break;
-    case 0xd0: width = 4; break;
-    case 0xe0: width = 8; break;
-    case 0xf0: width = 3; break;
-    case 0xfe: width = 1; break;
-    default:
-      // 1111xxxx with xxxx in 0001..1101: the value xxxx - 1 is in the encoding byte.
-      if (b >= 0xf1 && b <= 0xfd) {
-        *e = {1, 0, true, (b & 0x0f) - 1};
-        return true;
-      }
-      return false;
+  // 1111xxxx with xxxx in 0001..1101: the value xxxx - 1 is in the encoding byte.
+  if (b >= 0xf1 && b <= 0xfd) {
+    *e = {1, 0, true, (b & 0x0f) - 1};
+    return true;
   }
+  // Little-endian signed integers: int8 0xfe, int16 0xc0, int24 0xf0, int32 0xd0, int64 0xe0.
+  const int width = b == 0xfe   ? 1
+                    : b == 0xc0 ? 2
+                    : b == 0xf0 ? 3
+                    : b == 0xd0 ? 4
+                    : b == 0xe0 ? 8
+                                : 0;
+  if (width == 0) return false;
   if (!need(1 + static_cast<size_t>(width))) return false;
   *e = {1 + static_cast<size_t>(width), 0, true, SignExtend(LoadLe(p + 1, width), width * 8)};
   return true;
@@ -207,8 +205,7 @@ bool ForEachListpackEntry(std::string_view blob, const PackedEntryFn& fn) {
     const size_t backlen_size = PutBacklen(entry_len, backlen);
     if (backlen_size > avail - entry_len) return false;
     if (std::memcmp(base + pos + entry_len, backlen, backlen_size) != 0) return false;
-    const bool ok = e.is_int ? EmitInt(e.value, fn)
-                             : fn(blob.substr(pos + e.header, e.str_len));
+    const bool ok = e.is_int ? EmitInt(e.value, fn) : fn(blob.substr(pos + e.header, e.str_len));
     if (!ok) return false;
     pos += entry_len + backlen_size;
     ++count;

@@ -176,6 +176,7 @@ StartResult Persistence::StartChild(ChildKind kind) {
   }
   const int64_t now = server_.clock().NowMs();
   const uint64_t dirty = server_.dirty();
+  const auto fork_start = std::chrono::steady_clock::now();
   const bool started = child_.Start([&]() -> std::string {
     const pid_t self = ::getpid();
     if (kind == ChildKind::kRdb) {
@@ -196,6 +197,10 @@ StartResult Persistence::StartChild(ChildKind kind) {
     }
     return StartResult::kFailed;
   }
+  latest_fork_usec_ = std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::steady_clock::now() - fork_start)
+                         .count();
+  ++total_forks_;
   child_kind_ = kind;
   child_start_ms_ = now;
   aof_.set_child_active(true);

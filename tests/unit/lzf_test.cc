@@ -55,8 +55,8 @@ std::string Sample(int kind, size_t n, std::mt19937_64& rng) {
       while (s.size() < n) s += "abcdefg";
       break;
     case 3: {
-      static const char* kWords[] = {"the ", "quick ", "brown ", "fox ", "jumps ", "over ",
-                                     "lazy ", "dog ", "redis ", "petrel "};
+      static const char* kWords[] = {"the ",  "quick ", "brown ", "fox ",   "jumps ",
+                                     "over ", "lazy ",  "dog ",   "redis ", "petrel "};
       while (s.size() < n) s += kWords[rng() % 10];
       break;
     }
@@ -208,7 +208,9 @@ TEST(LzfTest, DecompressRejectsMalformedStreams) {
   Decompress(FromHex("2000"), 10, &produced);
   EXPECT_EQ(produced, 0u);
   // A reference further back than the output so far.
-  Decompress(FromHex("0061" "2001"), 10, &produced);
+  Decompress(FromHex("0061"
+                     "2001"),
+             10, &produced);
   EXPECT_EQ(produced, 0u);
   // A literal run longer than the input left.
   Decompress(FromHex("0561"), 10, &produced);

@@ -90,11 +90,28 @@ TEST(RedisListpackTest, RealRedisIntegerWidths) {
       "6d02f420084000058009816e02f4201e4000197f09816f028330303704817002822d3003817102822b3103817220"
       "580310038173206603ef038174404604800005817560460080404706098176028001ff",
       173, 178);
-  const std::vector<std::string> expected = {
-      "a", "0",  "b", "127", "c", "128", "d", "-1", "e", "-4096", "f", "4095", "g", "32767",
-      "h", "-32768", "i", "8388607", "j", "-8388608", "k", "2147483647", "l", "-2147483648",
-      "m", "-9223372036854775808", "n", "9223372036854775807", "o", "007", "p", "-0", "q", "+1",
-      "r", "4096", "s", "-4097", "t", "8388608", "u", "2147483648", "v", ""};
+  const std::vector<std::string> expected = {"a", "0",
+                                             "b", "127",
+                                             "c", "128",
+                                             "d", "-1",
+                                             "e", "-4096",
+                                             "f", "4095",
+                                             "g", "32767",
+                                             "h", "-32768",
+                                             "i", "8388607",
+                                             "j", "-8388608",
+                                             "k", "2147483647",
+                                             "l", "-2147483648",
+                                             "m", "-9223372036854775808",
+                                             "n", "9223372036854775807",
+                                             "o", "007",
+                                             "p", "-0",
+                                             "q", "+1",
+                                             "r", "4096",
+                                             "s", "-4097",
+                                             "t", "8388608",
+                                             "u", "2147483648",
+                                             "v", ""};
   const auto items = ListpackEntries(blob);
   ASSERT_TRUE(items);
   EXPECT_EQ(*items, expected);
@@ -104,8 +121,8 @@ TEST(RedisListpackTest, RealRedisIntegerWidths) {
 TEST(RedisListpackTest, RealRedisStringLengths) {
   // HSET strs s63 <y x 63> s64 <y x 64> (clen 34, ulen 149) and, with hash-max-listpack-value
   // raised, HSET big s4095 <x x 4095> s4096 <x x 4096> (clen 131, ulen 8223).
-  const std::string strs = Unlzf(
-      "0c9500000004008373363304bf79e0350000402045033404e040e0354503797942ff", 34, 149);
+  const std::string strs =
+      Unlzf("0c9500000004008373363304bf79e0350000402045033404e040e0354503797942ff", 34, 149);
   const std::vector<std::string> strs_items = {"s63", std::string(63, 'y'), "s64",
                                                std::string(64, 'y')};
   EXPECT_EQ(ListpackEntries(strs), strs_items);
@@ -177,10 +194,9 @@ TEST(RedisListpackTest, StringEncodingsAndBacklenSizes) {
   // Entry length = header + len; the back-length takes 1 byte up to 127, 2 below 16383, 3 below
   // 2097151 (Redis's thresholds: 16383 itself takes 3).
   const std::vector<Case> cases = {
-      {0, 0x80, 1, 1},        {63, 0xbf, 1, 1},       {64, 0xe0, 2, 1},
-      {125, 0xe0, 2, 1},      {126, 0xe0, 2, 2},      {4095, 0xef, 2, 2},
-      {4096, 0xf0, 5, 2},     {16377, 0xf0, 5, 2},    {16378, 0xf0, 5, 3},
-      {100000, 0xf0, 5, 3},   {2097145, 0xf0, 5, 3},  {2097146, 0xf0, 5, 4},
+      {0, 0x80, 1, 1},     {63, 0xbf, 1, 1},     {64, 0xe0, 2, 1},      {125, 0xe0, 2, 1},
+      {126, 0xe0, 2, 2},   {4095, 0xef, 2, 2},   {4096, 0xf0, 5, 2},    {16377, 0xf0, 5, 2},
+      {16378, 0xf0, 5, 3}, {100000, 0xf0, 5, 3}, {2097145, 0xf0, 5, 3}, {2097146, 0xf0, 5, 4},
   };
   for (const Case& c : cases) {
     const std::string item(c.len, 'z');
@@ -195,7 +211,9 @@ TEST(RedisListpackTest, StringEncodingsAndBacklenSizes) {
 }
 
 TEST(RedisListpackTest, EmptyAndUnknownCount) {
-  EXPECT_EQ(ToHex(Encode({})), "0700000000" "00ff");
+  EXPECT_EQ(ToHex(Encode({})),
+            "0700000000"
+            "00ff");
   EXPECT_EQ(ListpackEntries(Encode({})), std::vector<std::string>{});
 
   std::vector<std::string> many(65534, "x");
@@ -237,13 +255,15 @@ TEST(RedisListpackTest, RejectsMalformedBlobs) {
   EXPECT_FALSE(ListpackEntries(with(20, 0x00)));      // no terminator
   EXPECT_FALSE(ListpackEntries(with(4, 3)));          // count 3, 4 entries
   EXPECT_TRUE(ListpackEntries(with(4, 0xff).replace(5, 1, "\xff")));  // unknown count is fine
-  EXPECT_FALSE(ListpackEntries(with(9, 0x04)));       // wrong back-length
-  EXPECT_FALSE(ListpackEntries(with(6, 0xf5)));       // unused encoding
-  EXPECT_FALSE(ListpackEntries(with(6, 0xff)));       // terminator inside
-  EXPECT_FALSE(ListpackEntries(with(6, 0x85)));       // string running into the next entry
-  EXPECT_FALSE(ListpackEntries(with(6, 0xf0)));       // 32-bit length past the end
+  EXPECT_FALSE(ListpackEntries(with(9, 0x04)));                       // wrong back-length
+  EXPECT_FALSE(ListpackEntries(with(6, 0xf5)));                       // unused encoding
+  EXPECT_FALSE(ListpackEntries(with(6, 0xff)));                       // terminator inside
+  EXPECT_FALSE(ListpackEntries(with(6, 0x85)));  // string running into the next entry
+  EXPECT_FALSE(ListpackEntries(with(6, 0xf0)));  // 32-bit length past the end
   // An entry cut off right before the terminator: 22 without its back-length.
-  EXPECT_FALSE(ListpackEntries(FromHex("080000000100" "16ff")));
+  EXPECT_FALSE(
+      ListpackEntries(FromHex("080000000100"
+                              "16ff")));
 }
 
 TEST(RedisListpackTest, CallbackCanStopTheWalk) {
@@ -326,20 +346,22 @@ std::string MakeZiplist(const std::vector<std::string>& raw, bool force_long_pre
 
 // A hash {a: 1, bb: hello, n: 300} as Redis 6 stored it, written out byte by byte.
 const std::string kZiplistHash = FromHex(
-    "22000000" "1d000000" "0600"  // zlbytes 34, zltail 29, zllen 6
-    "000161"                      // "a"
-    "03f2"                        // 1, immediate (0xf1 + 1)
-    "02026262"                    // "bb"
-    "040568656c6c6f"              // "hello"
-    "07016e"                      // "n"
-    "03c02c01"                    // 300 as int16
+    "22000000"
+    "1d000000"
+    "0600"            // zlbytes 34, zltail 29, zllen 6
+    "000161"          // "a"
+    "03f2"            // 1, immediate (0xf1 + 1)
+    "02026262"        // "bb"
+    "040568656c6c6f"  // "hello"
+    "07016e"          // "n"
+    "03c02c01"        // 300 as int16
     "ff");
 
 TEST(ZiplistTest, DecodesHandBuiltHash) {
   EXPECT_EQ(ZiplistEntries(kZiplistHash),
             (std::vector<std::string>{"a", "1", "bb", "hello", "n", "300"}));
-  EXPECT_EQ(MakeZiplist({FromHex("0161"), FromHex("f2"), FromHex("026262"),
-                         FromHex("0568656c6c6f"), FromHex("016e"), FromHex("c02c01")}),
+  EXPECT_EQ(MakeZiplist({FromHex("0161"), FromHex("f2"), FromHex("026262"), FromHex("0568656c6c6f"),
+                         FromHex("016e"), FromHex("c02c01")}),
             kZiplistHash);
 }
 
@@ -378,12 +400,12 @@ TEST(ZiplistTest, StringEncodingsAndLongPrevlen) {
   const std::string s63(63, 'a'), s64(64, 'b'), s300(300, 'c'), s16383(16383, 'd'),
       s16384(16384, 'e');
   std::vector<std::string> raw = {
-      std::string(1, '\x3f') + s63,           // 6-bit length
-      FromHex("4040") + s64,                  // 14-bit length, big-endian
-      FromHex("412c") + s300,                 // next entry's prevlen takes 5 bytes
-      std::string(1, '\0'),                  // the empty string
-      FromHex("7fff") + s16383,               // largest 14-bit length
-      FromHex("8000004000") + s16384,         // 32-bit big-endian length
+      std::string(1, '\x3f') + s63,    // 6-bit length
+      FromHex("4040") + s64,           // 14-bit length, big-endian
+      FromHex("412c") + s300,          // next entry's prevlen takes 5 bytes
+      std::string(1, '\0'),            // the empty string
+      FromHex("7fff") + s16383,        // largest 14-bit length
+      FromHex("8000004000") + s16384,  // 32-bit big-endian length
       FromHex("fe05"),
   };
   const std::string blob = MakeZiplist(raw);

@@ -12,9 +12,10 @@
 namespace petrel::persistence {
 
 // Compresses in[0, in_len) into out (capacity out_cap). Returns the compressed size, or 0 if the
-// result would not fit in out_cap (nothing useful to keep) or in_len is 0. Redis calls it with
-// out_cap = in_len - 4 so that only a saving of at least 5 bytes is stored compressed. The output
-// depends only on the input (same bytes in, same bytes out).
+// result would not fit in out_cap (nothing useful to keep), or in_len is 0 or 4 GB or more.
+// Redis calls it with out_cap = in_len - 4 so that only a saving of at least 5 bytes is stored
+// compressed. The output depends only on the input (same bytes in, same bytes out). Uses 64 KB of
+// stack for its match table.
 size_t LzfCompress(const char* in, size_t in_len, char* out, size_t out_cap);
 
 // Decompresses in[0, in_len) into out (capacity out_len). Returns the number of bytes produced,

@@ -41,6 +41,9 @@ class Persistence {
   StartResult Bgsave(bool schedule);
   StartResult Bgrewriteaof();
   int64_t lastsave() const { return lastsave_s_; }
+  // INFO stats: how long the last fork took, and how many there were.
+  int64_t latest_fork_usec() const { return latest_fork_usec_; }
+  int64_t total_forks() const { return total_forks_; }
   // Background work from the cron: children that ended, save points, AOF fsync and rewrites.
   void Cron();
   // Before the process exits: flushes the AOF, and saves when asked to or when save points
@@ -90,6 +93,8 @@ class Persistence {
   int64_t last_aof_cow_ = 0;
   uint64_t last_load_keys_ = 0;
   uint64_t last_load_expired_ = 0;
+  int64_t latest_fork_usec_ = 0;
+  int64_t total_forks_ = 0;
 };
 
 }  // namespace petrel::persistence
