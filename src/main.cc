@@ -163,10 +163,6 @@ int main(int argc, char** argv) {
   if (s.daemonize) Daemonize();
   SetUpLogging(s);
   Banner(s);
-  if (!s.dir.empty() && chdir(s.dir.c_str()) != 0) {
-    spdlog::warn("Can't chdir to '{}': {}", s.dir, std::strerror(errno));
-    return 1;
-  }
   if (!s.pidfile.empty()) {
     std::ofstream pid(s.pidfile, std::ios::trunc);
     if (pid) {

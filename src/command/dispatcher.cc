@@ -80,9 +80,15 @@ Dispatcher::Dispatcher(config::Config& config, const util::Clock& clock)
   keyspace_.on_expired = [this](int db, std::string_view key) {
     watches_.Touch(db, key, true);
     Notify('x', "expired", db, key);
-    // Readers of the log do not expire keys themselves: they are told.
+    // Readers of the log do not expire keys themselves: they are told. Inside EXEC the DEL
+    // takes its place among the transaction's commands; otherwise it goes out at once, ahead
+    // of the command that found the key expired (both as Redis 7.0 does).
     const std::string_view del[] = {"DEL", key};
-    propagator_.Emit(db, del);
+    if (propagator_.depth() > 1) {
+      propagator_.Add(db, del);
+    } else {
+      propagator_.Emit(db, del);
+    }
   };
   keyspace_.on_added = [this](int db, std::string_view key) { Notify('n', "new", db, key); };
   keyspace_.on_read_miss = [this](int db, std::string_view key) {

@@ -97,6 +97,7 @@ void HSet(CommandContext& c) {
     added += storage::hash::Set(e, c.arg(i), c.arg(i + 1), limits) ? 1 : 0;
   }
   c.Modified(c.arg(1));
+  c.server.CountChanges((c.argc() - 2) / 2 - 1);  // Redis counts every field set
   c.Notify('h', "hset", c.arg(1));
   if (c.spec.name == "hmset") {
     c.reply.Ok();
@@ -157,6 +158,7 @@ void HDel(CommandContext& c) {
     const bool emptied = storage::hash::Length(*e) == 0;
     DropIfEmpty(c, e);
     c.Modified(c.arg(1));
+    c.server.CountChanges(static_cast<uint64_t>(deleted - 1));
     c.Notify('h', "hdel", c.arg(1));
     if (emptied) c.Notify('g', "del", c.arg(1));
   }

@@ -70,6 +70,13 @@ void ConfigSet(CommandContext& c) {
       c.reply.Error(ConfigSetFailure(c.arg(i), "can't set immutable config"));
       return;
     }
+    const std::string& protection = cfg.settings().enable_protected_configs;
+    const bool local = c.client.unix_socket || c.client.addr.starts_with("127.") ||
+                       c.client.addr.starts_with("[::1]");
+    if (config::IsProtected(*d) && !(protection == "yes" || (protection == "local" && local))) {
+      c.reply.Error(ConfigSetFailure(c.arg(i), "can't set protected config"));
+      return;
+    }
     if (std::find(targets.begin(), targets.end(), d) != targets.end()) {
       c.reply.Error(ConfigSetFailure(c.arg(i), "duplicate parameter"));
       return;

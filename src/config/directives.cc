@@ -2,6 +2,11 @@
 // the file, so each directive's default lives in one place.
 #include <array>
 #include <charconv>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+
+#include <unistd.h>
 
 #include "petrel/config/config.h"
 #include "petrel/util/numbers.h"
@@ -17,6 +22,7 @@ constexpr std::array<std::string_view, 8> kMaxmemoryPolicies = {
     "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
     "allkeys-lru",  "allkeys-lfu",  "allkeys-random",  "noeviction"};
 constexpr std::array<std::string_view, 3> kFsyncPolicies = {"always", "everysec", "no"};
+constexpr std::array<std::string_view, 3> kProtectedModes = {"no", "yes", "local"};
 
 std::optional<std::string> ParseBind(Settings& s, std::span<const std::string> words) {
   if (words.empty()) return "wrong number of arguments";
@@ -52,6 +58,29 @@ std::optional<std::string> ParseSave(Settings& s, std::span<const std::string> w
 }
 
 std::string FormatSave(const Settings& s) { return s.save; }
+
+// Setting dir changes the working directory at once, as in Redis; reading it gives the absolute
+// path.
+std::optional<std::string> ParseDir(Settings& s, std::span<const std::string> words) {
+  if (words.size() != 1) return "wrong number of arguments";
+  if (::chdir(words[0].c_str()) != 0) return std::strerror(errno);
+  s.dir = words[0];
+  return std::nullopt;
+}
+
+std::optional<std::string> ParseDbfilename(Settings& s, std::span<const std::string> words) {
+  if (words.size() != 1) return "wrong number of arguments";
+  if (words[0].find('/') != std::string::npos) return "dbfilename can't be a path, just a filename";
+  s.dbfilename = words[0];
+  return std::nullopt;
+}
+
+std::string FormatDbfilename(const Settings& s) { return s.dbfilename; }
+
+std::string FormatDir(const Settings& s) {
+  char buf[PATH_MAX];
+  return ::getcwd(buf, sizeof(buf)) != nullptr ? std::string(buf) : s.dir;
+}
 
 std::optional<std::string> ParseOutputLimits(Settings& s, std::span<const std::string> words) {
   if (words.empty() || words.size() % 4 != 0) {
@@ -168,8 +197,12 @@ const std::vector<Directive>& Table() {
        &S::hz, 0, kIntMax},
       {"dynamic-hz", "", Kind::kBool, true, "yes", "Accepted; the frequency stays at hz.",
        &S::dynamic_hz},
-      {"dir", "", Kind::kString, true, "./", "Working directory for files the server writes.",
-       &S::dir},
+      {"dir", "", Kind::kSpecial, true, "./",
+       "Working directory (the server changes into it) for the RDB and AOF files.", {}, 0, 0, {},
+       ParseDir, FormatDir},
+      {"enable-protected-configs", "", Kind::kEnum, false, "no",
+       "Whether CONFIG SET may change dir and dbfilename: no, yes, or local (loopback only).",
+       &S::enable_protected_configs, 0, 0, kProtectedModes},
       {"requirepass", "", Kind::kString, true, "\"\"", "Password clients must AUTH with.",
        &S::requirepass},
       {"proto-max-bulk-len", "", Kind::kMemory, true, "512mb", "Largest bulk string accepted.",
@@ -196,7 +229,8 @@ const std::vector<Directive>& Table() {
       {"save", "", Kind::kSpecial, true, "3600 1 300 100 60 10000",
        "Snapshot points: save after `seconds` if at least `changes` writes happened.", {}, 0, 0,
        {}, ParseSave, FormatSave, true},
-      {"dbfilename", "", Kind::kString, true, "dump.rdb", "RDB file name.", &S::dbfilename},
+      {"dbfilename", "", Kind::kSpecial, true, "dump.rdb", "RDB file name (in dir).", {}, 0, 0,
+       {}, ParseDbfilename, FormatDbfilename},
       {"stop-writes-on-bgsave-error", "", Kind::kBool, true, "yes",
        "Refuse writes with -MISCONF while the last background save failed.",
        &S::stop_writes_on_bgsave_error},
@@ -252,6 +286,8 @@ const std::vector<Directive>& Table() {
 }  // namespace
 
 std::span<const Directive> Directives() { return Table(); }
+
+bool IsProtected(const Directive& d) { return d.name == "dir" || d.name == "dbfilename"; }
 
 const Directive* FindDirective(std::string_view name) {
   for (const Directive& d : Table()) {

@@ -171,8 +171,6 @@ void Server::WaitForSignals() {
     // Saves first when save points exist; if that fails the server stays up, as Redis does.
     persistence::Persistence* p = dispatcher_.persistence();
     if (p != nullptr && !p->PrepareShutdown(persistence::ShutdownSave::kDefault)) {
-      spdlog::warn("SIGTERM received but errors trying to shut down the server, check the logs "
-                   "for more information");
       WaitForSignals();
       return;
     }
@@ -194,7 +192,6 @@ void Server::RequestShutdown() {
 void Server::Shutdown() {
   if (stopping_) return;
   stopping_ = true;
-  spdlog::warn("User requested shutdown...");
   asio::error_code ignored;
   for (auto& a : tcp_acceptors_) a->close(ignored);
   if (unix_acceptor_) {

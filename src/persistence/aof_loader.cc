@@ -1,10 +1,12 @@
 #include "petrel/persistence/aof_loader.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -24,7 +26,10 @@ constexpr size_t kChunk = 1 << 20;
 // annotations (timestamps) and are skipped.
 class CommandStream {
  public:
-  explicit CommandStream(int fd, uint64_t offset) : fd_(fd), offset_(offset) {}
+  CommandStream(int fd, uint64_t offset) : fd_(fd), offset_(offset) {
+    struct stat st {};
+    file_size_ = ::fstat(fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) : UINT64_MAX;
+  }
 
   enum class Status { kCommand, kEnd, kTruncated, kBadFormat };
   // The next command into args (views valid until the next call).
@@ -50,7 +55,11 @@ class CommandStream {
           if (line.empty() || line[0] != '$' || !Number(line.substr(1), &len) || len < 0) {
             return Status::kBadFormat;
           }
-          if (!Fill(pos + static_cast<size_t>(len) + 2)) return Status::kTruncated;
+          // A length past the end of the file is a cut-short file, not a buffer to allocate.
+          if (static_cast<uint64_t>(len) > file_size_ - std::min(file_size_, offset_ + pos) ||
+              !Fill(pos + static_cast<size_t>(len) + 2)) {
+            return Status::kTruncated;
+          }
           if (buf_[pos + len] != '\r' || buf_[pos + len + 1] != '\n') return Status::kBadFormat;
           spans.emplace_back(pos, static_cast<size_t>(len));
           pos += static_cast<size_t>(len) + 2;
@@ -106,6 +115,7 @@ class CommandStream {
 
   int fd_;
   uint64_t offset_;
+  uint64_t file_size_;
   std::string buf_;
   size_t pos_ = 0, end_ = 0;
 };
@@ -161,11 +171,8 @@ std::optional<std::string> ReplayAofFile(command::Dispatcher& server, const std:
   uint64_t before_multi = 0;
   for (;;) {
     const CommandStream::Status status = stream.Next(args);
-    if (status == CommandStream::Status::kEnd) {
-      if (!client.in_multi) return std::nullopt;
-      spdlog::warn("Revert incomplete MULTI/EXEC transaction in AOF file {}", path);
-      valid_up_to = before_multi;
-    } else if (status == CommandStream::Status::kBadFormat) {
+    if (status == CommandStream::Status::kEnd && !client.in_multi) return std::nullopt;
+    if (status == CommandStream::Status::kBadFormat) {
       return "Bad file format reading the append only file " + path +
              ": make a backup of your AOF file, then use ./redis-check-aof --fix "
              "<filename.manifest>";
@@ -183,7 +190,13 @@ std::optional<std::string> ReplayAofFile(command::Dispatcher& server, const std:
       valid_up_to = stream.offset();
       continue;
     }
-    // The file ends in the middle of a command or of a transaction.
+    // The file ends in the middle of a command or of a transaction. A transaction cut short
+    // is dropped whole: cut after one of its commands, the file would end in a MULTI that
+    // swallows (and on the next start reverts) every write appended after the repair.
+    if (client.in_multi) {
+      spdlog::warn("Revert incomplete MULTI/EXEC transaction in AOF file {}", path);
+      valid_up_to = before_multi;
+    }
     if (!allow_truncated) {
       return "Unexpected end of file reading the append only file " + path +
              ". You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix "

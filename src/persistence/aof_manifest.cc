@@ -8,7 +8,8 @@
 namespace petrel::persistence {
 namespace {
 
-// Names with spaces or quotes are written quoted, as Redis does.
+// Names with spaces, quotes or control bytes are written quoted and escaped, as Redis's
+// sdscatrepr does, so that a newline in a name cannot split its line.
 std::string QuoteIfNeeded(const std::string& name) {
   const bool plain = !name.empty() && std::none_of(name.begin(), name.end(), [](char c) {
     return c == ' ' || c == '"' || c == '\'' || c == '\\' || c < 32 || c == 127;
@@ -16,8 +17,25 @@ std::string QuoteIfNeeded(const std::string& name) {
   if (plain) return name;
   std::string out = "\"";
   for (char c : name) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
+    const auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\a': out += "\\a"; break;
+      case '\b': out += "\\b"; break;
+      default:
+        if (u < 32 || u >= 127) {
+          static const char* kHex = "0123456789abcdef";
+          out += "\\x";
+          out += kHex[u >> 4];
+          out += kHex[u & 15];
+        } else {
+          out += c;
+        }
+    }
   }
   return out + "\"";
 }
@@ -25,6 +43,12 @@ std::string QuoteIfNeeded(const std::string& name) {
 }  // namespace
 
 std::optional<AofManifest> AofManifest::Parse(std::string_view text, std::string* error) {
+  // A manifest file is never written empty: an empty one is damage, not "no AOF files" (which
+  // would have the server write a new base over the first one).
+  if (text.empty()) {
+    *error = "Found an empty AOF manifest";
+    return std::nullopt;
+  }
   AofManifest m;
   size_t pos = 0;
   std::vector<std::string> words;
@@ -46,6 +70,11 @@ std::optional<AofManifest> AofManifest::Parse(std::string_view text, std::string
       if (words[i] == "file") {
         info.name = words[i + 1];
         have_name = !info.name.empty();
+        // Names are opened, and history files deleted, inside the AOF directory.
+        if (info.name.find_first_of("/\\") != std::string::npos) {
+          *error = "File can't be a path, just a filename";
+          return std::nullopt;
+        }
       } else if (words[i] == "seq") {
         auto seq = util::ParseInt64(words[i + 1]);
         have_seq = seq && *seq > 0;

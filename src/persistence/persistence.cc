@@ -128,6 +128,7 @@ std::optional<std::string> Persistence::Save() {
   const config::Settings& s = server_.settings();
   aof_.Flush();
   const uint64_t dirty = server_.dirty();
+  ++rdb_saves_;  // attempts, as Redis counts them
   if (auto error = SaveRdbFile(server_.keyspace(), Aux(false), Options(), s.dbfilename,
                                TempRdbName(::getpid()))) {
     spdlog::warn("{}", *error);
@@ -137,7 +138,6 @@ std::optional<std::string> Persistence::Save() {
   dirty_at_save_ = dirty;
   lastsave_s_ = server_.clock().NowMs() / 1000;
   last_bgsave_ok_ = true;
-  ++rdb_saves_;
   return std::nullopt;
 }
 
@@ -207,6 +207,7 @@ StartResult Persistence::StartChild(ChildKind kind) {
   if (kind == ChildKind::kRdb) {
     dirty_at_fork_ = dirty;
     last_bgsave_try_s_ = now / 1000;
+    ++rdb_saves_;
     spdlog::info("Background saving started by pid {}", child_.pid());
   } else {
     aof_.PrepareRewrite(child_.pid());
@@ -230,7 +231,6 @@ void Persistence::ChildDone(const ChildResult& r) {
       dirty_at_save_ = dirty_at_fork_;
       lastsave_s_ = now / 1000;
       last_bgsave_ok_ = true;
-      ++rdb_saves_;
     } else if (r.signal != 0) {
       spdlog::warn("Background saving terminated by signal {}", r.signal);
       last_bgsave_ok_ = false;
@@ -307,6 +307,7 @@ void Persistence::Cron() {
 
 bool Persistence::PrepareShutdown(ShutdownSave mode) {
   const config::Settings& s = server_.settings();
+  spdlog::warn("User requested shutdown...");
   if (child_kind_ == ChildKind::kRdb) spdlog::warn("There is a child saving an .rdb. Killing it!");
   KillChild();
   if (aof_.state() != AofState::kOff) {
@@ -317,7 +318,9 @@ bool Persistence::PrepareShutdown(ShutdownSave mode) {
   if (save) {
     spdlog::info("Saving the final RDB snapshot before exiting.");
     if (Save()) {
+      --rdb_saves_;  // a shutdown's failed save is not counted (Redis's is not either)
       spdlog::warn("Error trying to save the DB, can't exit.");
+      spdlog::warn("Errors trying to shut down the server. Check the logs for more information.");
       return false;
     }
   }

@@ -24,6 +24,8 @@ constexpr char kShortRead[] = "Short read or OOM loading DB. Unrecoverable error
 // An LZF item of 2-3 bytes expands to at most 264: a larger claimed size is corruption, and
 // refusing it early avoids allocating whatever a damaged length says.
 constexpr uint64_t kLzfMaxRatio = 133;
+// Most keys a RESIZEDB hint may make us pre-size a table for (the table grows past it as needed).
+constexpr uint64_t kMaxPresize = uint64_t{1} << 24;
 
 }  // namespace
 
@@ -119,15 +121,15 @@ uint64_t RdbLoader::Length(bool* encoded) {
   }
 }
 
-void RdbLoader::String(std::string& out, std::optional<int64_t>* integer) {
+std::string_view RdbLoader::String(std::string& scratch, std::optional<int64_t>* integer) {
   if (integer != nullptr) integer->reset();
   bool encoded = false;
   const uint64_t len = Length(&encoded);
   if (!encoded) {
     Need(len);
-    out.assign(buf_.data() + pos_, len);
+    const std::string_view view(buf_.data() + pos_, len);
     pos_ += len;
-    return;
+    return view;
   }
   int64_t v = 0;
   switch (len) {
@@ -145,96 +147,109 @@ void RdbLoader::String(std::string& out, std::optional<int64_t>* integer) {
       const uint64_t plain = Length();
       if (plain > packed * kLzfMaxRatio) throw Fail{"Invalid LZF compressed string"};
       Need(packed);
-      out.resize(plain);
-      if (LzfDecompress(buf_.data() + pos_, packed, out.data(), plain) != plain) {
+      scratch.resize(plain);
+      if (LzfDecompress(buf_.data() + pos_, packed, scratch.data(), plain) != plain) {
         throw Fail{"Invalid LZF compressed string"};
       }
       pos_ += packed;
-      return;
+      return scratch;
     }
     default:
       throw Fail{"Unknown RDB string encoding type " + std::to_string(len)};
   }
-  out = std::to_string(v);
+  scratch = std::to_string(v);
   if (integer != nullptr) *integer = v;
+  return scratch;
 }
 
-void RdbLoader::LoadPackedHash(storage::Entry* e, uint8_t type, const std::string& key) {
-  bool have_field = false;
-  bool duplicate = false;
+void RdbLoader::BuildHash(storage::Entry* e, std::string_view key) {
+  pairs_.clear();
+  for (size_t i = 0; i + 1 < spans_.size(); i += 2) {
+    pairs_.emplace_back(std::string_view(arena_).substr(spans_[i].first, spans_[i].second),
+                        std::string_view(arena_).substr(spans_[i + 1].first, spans_[i + 1].second));
+  }
+  if (!storage::hash::InitFromPairs(e, pairs_, options_.hash_limits)) {
+    throw Fail{"Duplicate hash fields detected"};
+  }
+}
+
+void RdbLoader::CollectPacked(uint8_t type, std::string_view blob, std::string_view key) {
   auto add = [&](std::string_view item) {
-    if (!have_field) {
-      field_.assign(item);
-    } else if (e != nullptr && !storage::hash::Set(e, field_, item, options_.hash_limits)) {
-      duplicate = true;
-      return false;
-    }
-    have_field = !have_field;
+    spans_.emplace_back(arena_.size(), item.size());
+    arena_.append(item);
     return true;
   };
-  const bool ok = type == rdb::kTypeHashListpack ? ForEachListpackEntry(value_, add)
-                                                : ForEachZiplistEntry(value_, add);
-  if (duplicate) throw Fail{"Duplicate hash fields detected"};
-  if (!ok || have_field) {
+  const bool ok = type == rdb::kTypeHashListpack ? ForEachListpackEntry(blob, add)
+                                                : ForEachZiplistEntry(blob, add);
+  if (!ok || spans_.size() % 2 != 0) {
     throw Fail{std::string(type == rdb::kTypeHashListpack ? "Hash listpack" : "Hash ziplist") +
-               " integrity check failed for key '" + key + "'"};
+               " integrity check failed for key '" + std::string(key) + "'"};
   }
 }
 
-void RdbLoader::LoadValue(uint8_t type, int db, const std::string& key, int64_t expire_ms) {
+void RdbLoader::LoadValue(uint8_t type, int db, int64_t expire_ms) {
+  const std::string_view key_view = String(key_);
   const bool drop = options_.drop_expired && expire_ms != -1 && expire_ms < options_.now_ms;
-  if (!drop && keyspace_.db(db).dict.Find(key) != nullptr) {
-    throw Fail{"Duplicated key '" + key + "' found in RDB file"};
+  if (type != rdb::kTypeString && type != rdb::kTypeHash && type != rdb::kTypeHashZiplist &&
+      type != rdb::kTypeHashListpack) {
+    throw Fail{"Unsupported RDB value type " + std::to_string(type) + " (" +
+               std::string(rdb::TypeName(type)) + ") for key '" + std::string(key_view) +
+               "' in db " + std::to_string(db) + ": Petrel does not support this type yet"};
   }
+  // The entry is created before its value is read, while the key's bytes are still in the
+  // buffer: one copy of the key, one lookup.
   storage::Entry* e = nullptr;
-  switch (type) {
-    case rdb::kTypeString: {
-      std::optional<int64_t> integer;
-      String(value_, &integer);
-      if (drop) break;
-      e = keyspace_.Add(db, key);
+  if (!drop) {
+    e = keyspace_.AddIfAbsent(db, key_view);
+    if (e == nullptr) {
+      throw Fail{"Duplicated key '" + std::string(key_view) + "' found in RDB file"};
+    }
+  }
+  // Keep the key for messages: reading the value may move the buffer under key_view.
+  const std::string_view key = e != nullptr ? e->key() : std::string_view();
+  if (type == rdb::kTypeString) {
+    std::optional<int64_t> integer;
+    const std::string_view value = String(value_, &integer);
+    if (e != nullptr) {
       if (integer) {
         storage::StoreInteger(e, *integer);
       } else {
-        storage::StoreString(e, value_);
+        storage::StoreString(e, value);
       }
-      break;
     }
-    case rdb::kTypeHash: {
+  } else {
+    arena_.clear();
+    spans_.clear();
+    if (type == rdb::kTypeHash) {
       const uint64_t fields = Length();
-      if (!drop && fields > 0) {
-        e = keyspace_.Add(db, key);
-        storage::hash::InitForSize(e, fields, options_.hash_limits);
-      }
+      const bool one_by_one = fields > options_.hash_limits.max_listpack_entries;
+      if (e != nullptr && one_by_one) storage::hash::InitForSize(e, fields, options_.hash_limits);
       for (uint64_t i = 0; i < fields; ++i) {
-        String(field_);
-        String(value_);
-        if (e != nullptr && !storage::hash::Set(e, field_, value_, options_.hash_limits)) {
-          throw Fail{"Duplicate hash fields detected"};
+        if (one_by_one) {
+          field_.assign(String(value_));
+          const std::string_view value = String(value_);
+          if (e != nullptr && !storage::hash::Set(e, field_, value, options_.hash_limits)) {
+            throw Fail{"Duplicate hash fields detected"};
+          }
+        } else {
+          for (int part = 0; part < 2; ++part) {
+            const std::string_view item = String(value_);
+            spans_.emplace_back(arena_.size(), item.size());
+            arena_.append(item);
+          }
         }
       }
-      if (fields == 0) spdlog::warn("rdbLoadObject skipping empty key: {}", key);
-      break;
+      if (one_by_one) spans_.clear();
+    } else {
+      CollectPacked(type, String(value_), key);
     }
-    case rdb::kTypeHashZiplist:
-    case rdb::kTypeHashListpack: {
-      String(value_);
-      if (!drop) {
-        e = keyspace_.Add(db, key);
-        storage::hash::Init(e);
-      }
-      LoadPackedHash(e, type, key);
-      if (e != nullptr && storage::hash::Length(*e) == 0) {
-        spdlog::warn("rdbLoadObject skipping empty key: {}", key);
-        keyspace_.Delete(db, key);
-        e = nullptr;
-      }
-      break;
+    if (e != nullptr && !spans_.empty()) BuildHash(e, key);
+    if (e != nullptr && e->value_type() != storage::ValueType::kHash) {
+      // An empty hash is not a key: Redis skips it with a warning.
+      spdlog::warn("rdbLoadObject skipping empty key: {}", key);
+      keyspace_.Delete(db, std::string(key));
+      e = nullptr;
     }
-    default:
-      throw Fail{"Unsupported RDB value type " + std::to_string(type) + " (" +
-                 std::string(rdb::TypeName(type)) + ") for key '" + key + "' in db " +
-                 std::to_string(db) + ": Petrel does not support this type yet"};
   }
   if (drop) {
     ++result_->keys_expired;
@@ -309,24 +324,25 @@ std::optional<std::string> RdbLoader::Load(RdbLoadResult* result) {
           continue;
         }
         case rdb::kOpResizeDb: {
-          const uint64_t keys = Length();
+          // Only a hint: a damaged one must not make us allocate what it says.
+          const uint64_t keys = std::min<uint64_t>(Length(), kMaxPresize);
           Length();  // keys with an expire time
           keyspace_.db(db).dict.Reserve(keyspace_.db(db).dict.size() + keys);
           continue;
         }
         case rdb::kOpAux: {
-          String(field_);
-          String(value_);
+          field_.assign(String(value_));
+          const std::string_view value = String(value_);
           if (field_ == "repl-id") {
-            result->repl_id = value_;
+            result->repl_id = value;
           } else if (field_ == "repl-offset") {
-            result->repl_offset = util::ParseInt64(value_).value_or(-1);
+            result->repl_offset = util::ParseInt64(value).value_or(-1);
           } else if (field_ == "repl-stream-db") {
-            result->repl_stream_db = static_cast<int>(util::ParseInt64(value_).value_or(-1));
+            result->repl_stream_db = static_cast<int>(util::ParseInt64(value).value_or(-1));
           } else if (field_ == "aof-base") {
-            result->aof_base = value_ == "1";
+            result->aof_base = value == "1";
           } else if (field_ == "redis-ver") {
-            spdlog::info("Loading RDB produced by version {}", value_);
+            spdlog::info("Loading RDB produced by version {}", value);
           }
           continue;
         }
@@ -341,14 +357,13 @@ std::optional<std::string> RdbLoader::Load(RdbLoadResult* result) {
           result->bytes = consumed_before_ + pos_;
           return std::nullopt;
         default:
-          String(key_);
-          LoadValue(type, db, key_, expire_ms);
+          LoadValue(type, db, expire_ms);
           expire_ms = -1;
       }
     }
   } catch (const Fail& f) {
     return f.reason;
-  } catch (const std::bad_alloc&) {
+  } catch (const std::exception&) {  // bad_alloc, length_error: a length no file can hold
     return kShortRead;
   }
 }

@@ -77,6 +77,21 @@ Entry* Dict::Insert(std::string_view key) {
   return e;
 }
 
+Entry* Dict::TryInsert(std::string_view key) {
+  if (size_ >= buckets_.size()) Resize(buckets_.empty() ? kMinBuckets : buckets_.size() * 2);
+  Entry*& head = buckets_[Slot(key)];
+  for (Entry* e = head; e != nullptr; e = e->next) {
+    if (e->key_len == key.size() && std::memcmp(e + 1, key.data(), key.size()) == 0) {
+      return nullptr;
+    }
+  }
+  Entry* e = NewEntry(key);
+  e->next = head;
+  head = e;
+  ++size_;
+  return e;
+}
+
 Entry* Dict::Detach(std::string_view key) {
   if (size_ == 0) return nullptr;
   for (Entry** link = &buckets_[Slot(key)]; *link != nullptr; link = &(*link)->next) {
@@ -129,7 +144,7 @@ void Dict::MaybeShrink() {
 
 void Dict::Reserve(size_t count) {
   size_t target = std::max(buckets_.size(), kMinBuckets);
-  while (target < count) target *= 2;
+  while (target < count && target < (size_t{1} << 40)) target *= 2;
   if (target != buckets_.size()) Resize(target);
 }
 

@@ -1,5 +1,8 @@
 #include "petrel/storage/hash.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "hash_encodings.h"
 
 namespace petrel::storage::hash {
@@ -31,6 +34,47 @@ void Init(Entry* e) {
 void InitForSize(Entry* e, size_t fields, const Limits& limits) {
   Init(e);
   if (fields > limits.max_listpack_entries) ConvertToTable(e);
+}
+
+namespace {
+
+// Whether a field repeats: pairwise for the few fields of a listpack, by sorting beyond.
+bool HasDuplicateField(std::span<const Pair> pairs) {
+  if (pairs.size() <= 32) {
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      for (size_t j = i + 1; j < pairs.size(); ++j) {
+        if (pairs[i].first == pairs[j].first) return true;
+      }
+    }
+    return false;
+  }
+  std::vector<std::string_view> fields;
+  fields.reserve(pairs.size());
+  for (const Pair& p : pairs) fields.push_back(p.first);
+  std::sort(fields.begin(), fields.end());
+  return std::adjacent_find(fields.begin(), fields.end()) != fields.end();
+}
+
+}  // namespace
+
+bool InitFromPairs(Entry* e, std::span<const Pair> pairs, const Limits& limits) {
+  const bool small = pairs.size() <= limits.max_listpack_entries &&
+                     std::all_of(pairs.begin(), pairs.end(), [&](const Pair& p) {
+                       return p.first.size() <= limits.max_listpack_value &&
+                              p.second.size() <= limits.max_listpack_value;
+                     });
+  if (!small) {
+    InitForSize(e, pairs.size(), limits);
+    for (const Pair& p : pairs) {
+      if (!Set(e, p.first, p.second, limits)) return false;
+    }
+    return true;
+  }
+  Init(e);
+  if (HasDuplicateField(pairs)) return false;
+  Listpack::Destroy(Lp(*e));
+  SetLp(e, Listpack::Build(pairs));
+  return true;
 }
 
 void Free(Entry* e) {

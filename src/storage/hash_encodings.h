@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <random>
+#include <span>
 #include <string_view>
 
 namespace petrel::storage::hash {
@@ -17,6 +18,8 @@ using Visitor = std::function<void(std::string_view, std::string_view)>;
 class Listpack {
  public:
   static char* Create();
+  // A buffer holding `pairs` in order, in one allocation (no duplicate check).
+  static char* Build(std::span<const std::pair<std::string_view, std::string_view>> pairs);
   static void Destroy(char* lp);
   static uint32_t Pairs(const char* lp);
   static std::optional<std::string_view> Get(const char* lp, std::string_view field);

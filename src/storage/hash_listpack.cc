@@ -84,6 +84,23 @@ char* Listpack::Create() {
   return lp;
 }
 
+char* Listpack::Build(std::span<const std::pair<std::string_view, std::string_view>> pairs) {
+  size_t bytes = kHeader;
+  for (const auto& [f, v] : pairs) bytes += Encoded(f) + Encoded(v);
+  char* lp = Resize(nullptr, bytes);
+  char* p = lp + kHeader;
+  for (const auto& [f, v] : pairs) {
+    p = PutVarint(p, f.size());
+    if (!f.empty()) std::memcpy(p, f.data(), f.size());
+    p = PutVarint(p + f.size(), v.size());
+    if (!v.empty()) std::memcpy(p, v.data(), v.size());
+    p += v.size();
+  }
+  Store32(lp, static_cast<uint32_t>(bytes));
+  Store32(lp + 4, static_cast<uint32_t>(pairs.size()));
+  return lp;
+}
+
 void Listpack::Destroy(char* lp) { std::free(lp); }
 
 uint32_t Listpack::Pairs(const char* lp) { return Load32(lp + 4); }

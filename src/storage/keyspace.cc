@@ -66,6 +66,14 @@ Entry* Keyspace::Add(int db, std::string_view key) {
   return e;
 }
 
+Entry* Keyspace::AddIfAbsent(int db, std::string_view key) {
+  Entry* e = dbs_[db].dict.TryInsert(key);
+  if (e == nullptr) return nullptr;
+  e->lru = LruClock();
+  if (on_added) on_added(db, key);
+  return e;
+}
+
 bool Keyspace::Delete(int db, std::string_view key) {
   Database& d = dbs_[db];
   Entry* e = d.dict.Detach(key);

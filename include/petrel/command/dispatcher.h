@@ -100,8 +100,10 @@ class Dispatcher {
     ++dirty_;
     if (!watches_.empty()) watches_.Touch(db, key);
   }
-  // Changes since start-up (Redis's server.dirty): save points compare against it.
+  // Changes since start-up (Redis's server.dirty): save points compare against it. A command
+  // that changes several things of one key (HSET of 3 fields) counts the extra ones here.
   uint64_t dirty() const { return dirty_; }
+  void CountChanges(uint64_t extra) { dirty_ += extra; }
 
   // The write log to the AOF and replicas. A handler whose command must be replayed in another
   // form (relative expiry made absolute, a float increment made a SET) calls PropagateAs.

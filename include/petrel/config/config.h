@@ -39,6 +39,7 @@ struct Settings {
   int64_t hz = 0;
   bool dynamic_hz = true;
   std::string dir;
+  std::string enable_protected_configs;
   std::string requirepass;
   // Limits
   int64_t proto_max_bulk_len = 0;
@@ -103,6 +104,8 @@ struct Directive {
 // Every directive Petrel supports, in documentation order.
 std::span<const Directive> Directives();
 const Directive* FindDirective(std::string_view name);
+// Directives CONFIG SET changes only as enable-protected-configs allows (dir, dbfilename).
+bool IsProtected(const Directive& d);
 
 // One redis.conf line that failed: what Redis prints before exiting.
 struct ConfigError {

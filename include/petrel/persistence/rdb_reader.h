@@ -10,6 +10,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "petrel/storage/hash.h"
 #include "petrel/storage/keyspace.h"
@@ -55,11 +57,13 @@ class RdbLoader {
   uint64_t LittleEndian(int bytes);
   // A length; `encoded` (when given) says whether it is a special string encoding instead.
   uint64_t Length(bool* encoded = nullptr);
-  // A string into `out` (reused buffer); integer-encoded ones as their decimal text, with
-  // *integer set when given.
-  void String(std::string& out, std::optional<int64_t>* integer = nullptr);
-  void LoadValue(uint8_t type, int db, const std::string& key, int64_t expire_ms);
-  void LoadPackedHash(storage::Entry* e, uint8_t type, const std::string& key);
+  // A string: a view into the read buffer (valid until the next read), or into `scratch` for
+  // compressed and integer-encoded ones (as decimal text, with *integer set when given).
+  std::string_view String(std::string& scratch, std::optional<int64_t>* integer = nullptr);
+  void LoadValue(uint8_t type, int db, int64_t expire_ms);
+  // Collects a hash's pairs into pairs_ (their bytes in arena_) and builds the hash from them.
+  void BuildHash(storage::Entry* e, std::string_view key);
+  void CollectPacked(uint8_t type, std::string_view blob, std::string_view key);
   void Checksum(RdbLoadResult* result);
 
   Read read_;
@@ -71,6 +75,9 @@ class RdbLoader {
   uint64_t crc_ = 0;
   uint64_t consumed_before_ = 0;  // bytes of the file before buf_[0]
   std::string key_, field_, value_;
+  std::string arena_;
+  std::vector<std::pair<size_t, size_t>> spans_;  // offset, length in arena_
+  std::vector<storage::hash::Pair> pairs_;
   RdbLoadResult* result_ = nullptr;
 };
 

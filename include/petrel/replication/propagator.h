@@ -35,6 +35,8 @@ class Propagator {
   // than one (a transaction, or a command that wrote several ways) go inside MULTI/EXEC so a
   // replayer applies all or nothing, as Redis 7.0 does.
   void BeginCall() { ++depth_; }
+  // Calls in progress: 1 for a client's command, 2 and more for the commands EXEC runs.
+  int depth() const { return depth_; }
   void Add(int db, std::span<const std::string_view> args);
   void EndCall();
 

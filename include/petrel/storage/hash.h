@@ -12,6 +12,7 @@
 #include <initializer_list>
 #include <optional>
 #include <random>
+#include <span>
 #include <string_view>
 #include <utility>
 
@@ -33,6 +34,9 @@ void Init(Entry* e);
 // Init for a hash about to receive `fields` pairs (loading a file): a hashtable at once when
 // that many would not stay a listpack.
 void InitForSize(Entry* e, size_t fields, const Limits& limits);
+// Turns `e` (a new entry) into a hash of `pairs` at once, in the encoding the limits call for
+// (loading a file). False, with `e` left an empty hash, if a field appears twice.
+bool InitFromPairs(Entry* e, std::span<const Pair> pairs, const Limits& limits);
 void Free(Entry* e);
 
 size_t Length(const Entry& e);

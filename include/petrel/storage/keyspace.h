@@ -52,6 +52,8 @@ class Keyspace {
   Entry* Find(int db, std::string_view key, Lookup mode = Lookup::kRead);
   // Creates `key`, which must not exist (call Find first), holding an empty string.
   Entry* Add(int db, std::string_view key);
+  // Creates `key` unless an entry (live or expired) exists: then nullptr (loading a file).
+  Entry* AddIfAbsent(int db, std::string_view key);
   // Deletes `key` if present (expired or not); true if it existed and was live.
   bool Delete(int db, std::string_view key);
   // Moves a live entry under another key of another database (RENAME, MOVE), keeping value and
