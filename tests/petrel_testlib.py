@@ -10,6 +10,8 @@ Contents
   target_kind()        "petrel", or "redis" when PETREL_TEST_TARGET=redis (to validate tests)
   ServerTestCase       unittest base class: one server per class, log printed on failure
 
+Persistence tests have their own helpers in persistence_testlib.py.
+
 Only the standard library is used, so every test can run with /usr/bin/python3.
 """
 
@@ -53,6 +55,15 @@ def target_kind():
     if kind not in ("petrel", "redis"):
         raise ValueError(f"PETREL_TEST_TARGET must be petrel or redis, not {kind!r}")
     return kind
+
+
+def test_has_failed(test):
+    """True once `test` (a running unittest.TestCase) has a failure or error. Usable inside its
+    cleanups, where unittest has reset _outcome.success to True; the result's lists tell."""
+    result = getattr(getattr(test, "_outcome", None), "result", None)
+    if result is None:
+        return False
+    return any(t is test for t, _ in result.failures + result.errors)
 
 
 def free_port():
@@ -338,6 +349,18 @@ class RespClient:
         """Send one command and return its reply as Python values (see to_python)."""
         return to_python(parse_reply(self.command(*args, timeout=timeout))[0])
 
+    def pipeline(self, commands, timeout=None, batch=500):
+        """Send commands (each a tuple of arguments) in batches without waiting for each
+        reply; return the replies as Python values (see to_python), errors included."""
+        out = []
+        commands = list(commands)
+        for i in range(0, len(commands), batch):
+            chunk = commands[i:i + batch]
+            self.send(b"".join(encode_command(*c) for c in chunk))
+            for _ in chunk:
+                out.append(to_python(parse_reply(self.read_reply(timeout))[0]))
+        return out
+
     def wait_closed(self, timeout=5.0):
         """Wait up to `timeout` for the peer to close; True if it did.
 
@@ -386,6 +409,8 @@ class Server:
     kind       "petrel" or "redis" (or pass `binary` to run any compatible server)
     args       extra command-line arguments after the defaults
     config     optional text written to server.conf and passed as the first argument
+    dir        optional existing directory to run in (kept on stop, reused by start()/restart);
+               by default a fresh temporary directory, removed on a clean stop
     The server always gets `--port P --bind 127.0.0.1 --save '' --appendonly no
     --daemonize no`, runs with cwd = the temp dir, and logs to server.log there.
     start() waits (bounded) until it answers PING; stop() sends SIGTERM, waits, then
@@ -396,7 +421,7 @@ class Server:
     START_TIMEOUT = 10.0
     STOP_TIMEOUT = 10.0
 
-    def __init__(self, kind="petrel", args=(), config=None, binary=None, port=None):
+    def __init__(self, kind="petrel", args=(), config=None, binary=None, port=None, dir=None):
         self.kind = kind
         if binary is None:
             binary = petrel_bin() if kind == "petrel" else redis_bin()
@@ -409,6 +434,9 @@ class Server:
         self.dir = None
         self.log_path = None
         self.failed = False
+        self.given_dir = dir        # caller-owned directory: never removed here
+        self.log_offset = 0         # size of server.log when the current process started
+        self._reuse_dir = False     # set by restart(same_dir=True) for the next start()
 
     # -- lifecycle ------------------------------------------------------------------------
     def __enter__(self):
@@ -434,7 +462,12 @@ class Server:
     def start(self):
         if not os.access(self.binary, os.X_OK):
             raise ServerError(f"server binary not found or not executable: {self.binary}")
-        self.dir = tempfile.mkdtemp(prefix=f"{self.kind}-test-")
+        if self.given_dir is not None:
+            os.makedirs(self.given_dir, exist_ok=True)
+            self.dir = self.given_dir
+        elif not (self._reuse_dir and self.dir):
+            self.dir = tempfile.mkdtemp(prefix=f"{self.kind}-test-")
+        self._reuse_dir = False
         self.log_path = os.path.join(self.dir, "server.log")
         if self.config is not None:
             with open(os.path.join(self.dir, "server.conf"), "w") as f:
@@ -456,6 +489,7 @@ class Server:
 
     def _try_start(self, port):
         log = open(self.log_path, "ab")
+        self.log_offset = log.tell()
         try:
             self.proc = subprocess.Popen(self.command_line(port), cwd=self.dir, stdout=log,
                                          stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -478,8 +512,8 @@ class Server:
         try:
             with RespClient(port, timeout=1.0) as c:
                 c.send_command("PING")
-                c.read_reply()          # +PONG, or -NOAUTH etc.: any reply means it is up
-                return True
+                reply = c.read_reply()  # +PONG, or -NOAUTH etc.: any reply means it is up,
+                return not reply.startswith(b"-LOADING")  # except "still loading its data"
         except (OSError, ConnectionClosed, ReplyTimeout, RespProtocolError):
             return False
 
@@ -488,8 +522,12 @@ class Server:
             self.proc.kill()
             self.proc.wait(self.STOP_TIMEOUT)
 
-    def stop(self):
-        """Stop the server; raise ServerError if it crashed or reported sanitizer errors."""
+    def stop(self, keep_dir=False):
+        """Stop the server; raise ServerError if it crashed or reported sanitizer errors.
+
+        The directory is removed after a clean stop unless keep_dir is set or it was given
+        by the caller (Server(dir=...)).
+        """
         if self.proc is None:
             return
         problems = []
@@ -515,12 +553,17 @@ class Server:
             self.failed = True
             self.report_log(f"{self.kind} server problem: " + "; ".join(problems))
             raise ServerError(f"{self.kind} server: " + "; ".join(problems))
-        if not self.failed and self.dir:
+        if not self.failed and self.dir and not keep_dir and self.given_dir is None:
             shutil.rmtree(self.dir, ignore_errors=True)
 
-    def restart(self):
-        """Stop and start again on a new port, in a new temp dir."""
-        self.stop()
+    def restart(self, same_dir=False):
+        """Stop and start again on a new port: in a new temp dir, or with same_dir=True in
+        the same directory (so the new process finds the files the old one wrote)."""
+        if same_dir:
+            self.stop(keep_dir=True)
+            self._reuse_dir = True
+        else:
+            self.stop()
         self.failed = False
         self.start()
 
@@ -548,6 +591,91 @@ class Server:
             sys.stderr.write(line + "\n")
         sys.stderr.write("===== end of log =====\n")
         sys.stderr.flush()
+
+    # -- persistence helpers -------------------------------------------------------------
+    def path(self, *parts):
+        """A path inside the server's directory (its working directory)."""
+        return os.path.join(self.dir, *parts)
+
+    def log_since_start(self):
+        """The log written by the current (or last) process only, not by earlier starts in
+        the same directory."""
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(self.log_offset)
+                return f.read().decode("utf-8", "replace")
+        except (OSError, TypeError):
+            return ""
+
+    def _check_sanitizer(self):
+        text = self.log_since_start()
+        for marker in SANITIZER_MARKERS:
+            if marker in text:
+                self.failed = True
+                self.report_log(f"{self.kind} server: sanitizer report")
+                raise ServerError(f"{self.kind} server: sanitizer report in log ({marker!r})")
+
+    def wait_exit(self, timeout=None):
+        """Wait for the process to exit by itself (after SHUTDOWN or a signal sent by the
+        test); return its exit status. The server then counts as stopped (the directory is
+        kept) and start() may run it again. Raises ServerError on a timeout (the process is
+        killed) or a sanitizer report."""
+        timeout = self.STOP_TIMEOUT if timeout is None else timeout
+        if self.proc is None:
+            raise ServerError("wait_exit(): the server is not running")
+        try:
+            status = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self._kill()
+            self.proc = None
+            self.failed = True
+            raise ServerError(f"{self.kind} server did not exit within {timeout}s") from None
+        self.proc = None
+        self._check_sanitizer()
+        return status
+
+    def start_expect_exit(self, timeout=None):
+        """Start the server expecting it to refuse to start (bad data files...): wait until
+        it exits and return its exit status. Raises ServerError if it becomes ready instead
+        (it is then stopped; its directory is kept) or neither exits nor answers in time."""
+        timeout = self.START_TIMEOUT if timeout is None else timeout
+        if not os.access(self.binary, os.X_OK):
+            raise ServerError(f"server binary not found or not executable: {self.binary}")
+        if self.given_dir is not None:
+            os.makedirs(self.given_dir, exist_ok=True)
+            self.dir = self.given_dir
+        elif not self.dir:
+            self.dir = tempfile.mkdtemp(prefix=f"{self.kind}-test-")
+        self._reuse_dir = False
+        self.log_path = os.path.join(self.dir, "server.log")
+        if self.config is not None:
+            with open(os.path.join(self.dir, "server.conf"), "w") as f:
+                f.write(self.config)
+        port = self.fixed_port or free_port()
+        with open(self.log_path, "ab") as log:
+            self.log_offset = log.tell()
+            self.proc = subprocess.Popen(self.command_line(port), cwd=self.dir, stdout=log,
+                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.port = port
+        deadline = time.monotonic() + timeout
+        pause = 0.005
+        while time.monotonic() < deadline:
+            status = self.proc.poll()
+            if status is not None:
+                self.proc = None
+                self._check_sanitizer()
+                return status
+            if self._answers_ping(port):
+                self.failed = True
+                self.stop(keep_dir=True)
+                raise ServerError(f"{self.kind} server started although it was expected to "
+                                  f"refuse to (dir {self.dir})")
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
+        self._kill()
+        self.proc = None
+        self.failed = True
+        raise ServerError(f"{self.kind} server neither exited nor became ready in {timeout}s")
 
 
 class ServerTestCase(unittest.TestCase):

@@ -164,7 +164,7 @@ class BehaviourTest(unittest.TestCase):
     def _stop_quietly(self, srv):
         # Cleanups run before unittest reports the outcome; a failed test keeps the server's
         # directory and prints its log. stop() itself reports crashes and sanitizer output.
-        if not getattr(self._outcome, "success", True) and srv.proc is not None:
+        if tl.test_has_failed(self) and srv.proc is not None:
             srv.failed = True
             srv.report_log(f"{srv.kind} server log ({self.id()} failed)")
         srv.stop()
