@@ -15,7 +15,7 @@ constexpr size_t kMaxLiteralRun = 32;
 constexpr size_t kMaxDistance = 8192;  // 13-bit offset, stored minus one
 constexpr size_t kMinMatch = 3;
 constexpr size_t kMaxMatch = 264;  // 7 + 255 + 2
-constexpr int kMaxHashLog = 14;
+constexpr int kHashLog = 14;
 constexpr int kSkipShift = 5;
 constexpr size_t kMaxSkip = 16;
 
@@ -26,9 +26,28 @@ inline uint32_t Load3(const Byte* p) {
          static_cast<uint32_t>(p[2]) << 16;
 }
 
-inline uint32_t Hash(uint32_t three_bytes, int hash_log) {
-  return (three_bytes * 2654435761u) >> (32 - hash_log);
+inline uint32_t Hash(uint32_t three_bytes) {
+  return (three_bytes * 2654435761u) >> (32 - kHashLog);
 }
+
+// The match table, kept between calls so that small values do not pay for clearing it: a slot
+// holds `base + position` of the call that wrote it, and slots below the current base are
+// stale. It is cleared only when the bases would wrap.
+struct MatchTable {
+  uint32_t slots[size_t{1} << kHashLog] = {};
+  uint32_t next_base = 1;
+
+  // Starts a call over `len` bytes; returns its base.
+  uint32_t Begin(size_t len) {
+    if (uint64_t{next_base} + len + 1 > UINT32_MAX) {
+      std::memset(slots, 0, sizeof(slots));
+      next_base = 1;
+    }
+    const uint32_t base = next_base;
+    next_base += static_cast<uint32_t>(len) + 1;
+    return base;
+  }
+};
 
 // Number of equal bytes at a and b, at most `limit`. a < b; the ranges may overlap.
 inline size_t CommonLength(const Byte* a, const Byte* b, size_t limit) {
@@ -99,24 +118,23 @@ class Writer {
 
 size_t LzfCompress(const char* in_chars, size_t in_len, char* out_chars, size_t out_cap) {
   // Positions are stored as uint32_t; Redis values are at most 512 MB anyway.
-  if (in_len == 0 || in_len > UINT32_MAX) return 0;
+  if (in_len == 0 || in_len > UINT32_MAX / 2) return 0;
   const auto* in = reinterpret_cast<const Byte*>(in_chars);
   Writer out(reinterpret_cast<Byte*>(out_chars), out_cap);
 
-  // A table sized to the input keeps small values cheap: clearing it is the fixed cost.
-  const int hash_log = std::clamp(static_cast<int>(std::bit_width(in_len)), 8, kMaxHashLog);
-  uint32_t table[size_t{1} << kMaxHashLog];
-  std::memset(table, 0, sizeof(uint32_t) << hash_log);
+  thread_local MatchTable matches;
+  uint32_t* const table = matches.slots;
+  const uint32_t base = matches.Begin(in_len);
 
   size_t pos = 0;
   size_t literal_start = 0;
   size_t misses = 0;  // positions tried since the last match
   while (pos + kMinMatch <= in_len) {
-    const uint32_t h = Hash(Load3(in + pos), hash_log);
-    const size_t candidate = table[h];
-    table[h] = static_cast<uint32_t>(pos);
-    // An empty slot reads as position 0; the byte comparison makes that harmless.
-    if (candidate >= pos || pos - candidate > kMaxDistance ||
+    const uint32_t h = Hash(Load3(in + pos));
+    const uint32_t slot = table[h];
+    table[h] = base + static_cast<uint32_t>(pos);
+    const size_t candidate = slot - base;  // meaningful only when slot >= base
+    if (slot < base || candidate >= pos || pos - candidate > kMaxDistance ||
         Load3(in + candidate) != Load3(in + pos)) {
       // Incompressible stretches are crossed with growing steps (as LZ4 does): after 32 misses
       // every other position is tried, after 64 every third, up to every 17th. Random data is
@@ -136,7 +154,7 @@ size_t LzfCompress(const char* in_chars, size_t in_len, char* out_chars, size_t 
     // Index the last two positions of the match so that a following repeat is found; indexing
     // every position would improve the ratio a little at a large cost in speed.
     for (size_t p = pos - 2; p < pos && p + kMinMatch <= in_len; ++p) {
-      table[Hash(Load3(in + p), hash_log)] = static_cast<uint32_t>(p);
+      table[Hash(Load3(in + p))] = base + static_cast<uint32_t>(p);
     }
   }
   if (!out.Literals(in + literal_start, in_len - literal_start)) return 0;

@@ -204,7 +204,10 @@ bool ForEachListpackEntry(std::string_view blob, const PackedEntryFn& fn) {
     Byte backlen[5];
     const size_t backlen_size = PutBacklen(entry_len, backlen);
     if (backlen_size > avail - entry_len) return false;
-    if (std::memcmp(base + pos + entry_len, backlen, backlen_size) != 0) return false;
+    // A byte loop: these are 1-5 bytes, where a memcmp call costs more than the compare.
+    for (size_t i = 0; i < backlen_size; ++i) {
+      if (base[pos + entry_len + i] != backlen[i]) return false;
+    }
     const bool ok = e.is_int ? EmitInt(e.value, fn) : fn(blob.substr(pos + e.header, e.str_len));
     if (!ok) return false;
     pos += entry_len + backlen_size;

@@ -23,13 +23,16 @@ void ConvertToTable(Entry* e) {
 
 }  // namespace
 
-void Init(Entry* e) {
+// Makes `e` a hash held in the listpack `lp`.
+void AdoptListpack(Entry* e, char* lp) {
   ClearValue(e);
   e->type = static_cast<uint32_t>(ValueType::kHash);
   e->encoding = static_cast<uint32_t>(Encoding::kListpack);
   e->inline_str = 0;
-  SetLp(e, Listpack::Create());
+  SetLp(e, lp);
 }
+
+void Init(Entry* e) { AdoptListpack(e, Listpack::Create()); }
 
 void InitForSize(Entry* e, size_t fields, const Limits& limits) {
   Init(e);
@@ -38,12 +41,16 @@ void InitForSize(Entry* e, size_t fields, const Limits& limits) {
 
 namespace {
 
-// Whether a field repeats: pairwise for the few fields of a listpack, by sorting beyond.
+// Whether a field repeats: pairwise for the few fields of a small listpack (length and last
+// byte first, which settle almost every pair without a memcmp), by sorting beyond.
 bool HasDuplicateField(std::span<const Pair> pairs) {
-  if (pairs.size() <= 32) {
-    for (size_t i = 0; i < pairs.size(); ++i) {
-      for (size_t j = i + 1; j < pairs.size(); ++j) {
-        if (pairs[i].first == pairs[j].first) return true;
+  constexpr size_t kPairwise = 32;
+  if (pairs.size() <= kPairwise) {
+    for (size_t i = 1; i < pairs.size(); ++i) {
+      const std::string_view f = pairs[i].first;
+      for (size_t j = 0; j < i; ++j) {
+        const std::string_view g = pairs[j].first;
+        if (g.size() == f.size() && (f.empty() || g.back() == f.back()) && g == f) return true;
       }
     }
     return false;
@@ -70,10 +77,11 @@ bool InitFromPairs(Entry* e, std::span<const Pair> pairs, const Limits& limits) 
     }
     return true;
   }
-  Init(e);
-  if (HasDuplicateField(pairs)) return false;
-  Listpack::Destroy(Lp(*e));
-  SetLp(e, Listpack::Build(pairs));
+  if (HasDuplicateField(pairs)) {
+    Init(e);
+    return false;
+  }
+  AdoptListpack(e, Listpack::Build(pairs));
   return true;
 }
 
