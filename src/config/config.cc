@@ -213,8 +213,9 @@ std::optional<std::string> Config::Rewrite() const {
   auto render = [&](const Directive& d) {
     std::string value = Get(d);
     std::string out(d.name);
-    if (d.kind == Kind::kSpecial && d.name != "notify-keyspace-events") {
+    if (d.kind == Kind::kSpecial && (d.split_one_word || d.name == "bind")) {
       // Multi-word values are written as separate words; an empty one as "".
+      // Single-word special values (dir, file names, event classes) are quoted as any string.
       out += ' ';
       out += value.empty() ? "\"\"" : value;
     } else {

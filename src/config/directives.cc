@@ -21,7 +21,7 @@ constexpr std::array<std::string_view, 4> kLogLevels = {"debug", "verbose", "not
 constexpr std::array<std::string_view, 8> kMaxmemoryPolicies = {
     "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
     "allkeys-lru",  "allkeys-lfu",  "allkeys-random",  "noeviction"};
-constexpr std::array<std::string_view, 3> kFsyncPolicies = {"always", "everysec", "no"};
+constexpr std::array<std::string_view, 3> kFsyncPolicies = {"everysec", "always", "no"};
 constexpr std::array<std::string_view, 3> kProtectedModes = {"no", "yes", "local"};
 
 std::optional<std::string> ParseBind(Settings& s, std::span<const std::string> words) {
@@ -68,14 +68,31 @@ std::optional<std::string> ParseDir(Settings& s, std::span<const std::string> wo
   return std::nullopt;
 }
 
-std::optional<std::string> ParseDbfilename(Settings& s, std::span<const std::string> words) {
+// File and directory names that must stay inside dir (Redis refuses paths for them).
+template <std::string Settings::*kField>
+std::optional<std::string> ParsePlainName(Settings& s, std::span<const std::string> words,
+                                          std::string_view what) {
   if (words.size() != 1) return "wrong number of arguments";
-  if (words[0].find('/') != std::string::npos) return "dbfilename can't be a path, just a filename";
-  s.dbfilename = words[0];
+  if (words[0].find('/') != std::string::npos) {
+    return std::string(what) + " can't be a path, just a " +
+           (what == "appenddirname" ? "dirname" : "filename");
+  }
+  s.*kField = words[0];
   return std::nullopt;
 }
 
+std::optional<std::string> ParseDbfilename(Settings& s, std::span<const std::string> words) {
+  return ParsePlainName<&Settings::dbfilename>(s, words, "dbfilename");
+}
+std::optional<std::string> ParseAppendfilename(Settings& s, std::span<const std::string> words) {
+  return ParsePlainName<&Settings::appendfilename>(s, words, "appendfilename");
+}
+std::optional<std::string> ParseAppenddirname(Settings& s, std::span<const std::string> words) {
+  return ParsePlainName<&Settings::appenddirname>(s, words, "appenddirname");
+}
 std::string FormatDbfilename(const Settings& s) { return s.dbfilename; }
+std::string FormatAppendfilename(const Settings& s) { return s.appendfilename; }
+std::string FormatAppenddirname(const Settings& s) { return s.appenddirname; }
 
 std::string FormatDir(const Settings& s) {
   char buf[PATH_MAX];
@@ -236,19 +253,26 @@ const std::vector<Directive>& Table() {
        &S::stop_writes_on_bgsave_error},
       {"rdbcompression", "", Kind::kBool, true, "yes", "LZF-compress long strings in RDB files.",
        &S::rdbcompression},
-      {"rdbchecksum", "", Kind::kBool, true, "yes", "Write and check the RDB CRC64 checksum.",
+      {"rdbchecksum", "", Kind::kBool, false, "yes", "Write and check the RDB CRC64 checksum.",
        &S::rdbchecksum},
+      {"rdb-save-incremental-fsync", "", Kind::kBool, true, "yes",
+       "fsync a snapshot every 4 MB as it is written, not only at the end.",
+       &S::rdb_save_incremental_fsync},
       {"rdb-key-save-delay", "", Kind::kInt, true, "0",
        "Microseconds to sleep per key while saving (testing aid).", &S::rdb_key_save_delay,
        -kIntMax - 1, kIntMax},
       {"appendonly", "", Kind::kBool, true, "no", "Log every write to the append-only file.",
        &S::appendonly},
-      {"appendfilename", "", Kind::kString, false, "appendonly.aof",
-       "Base name of the AOF files.", &S::appendfilename},
-      {"appenddirname", "", Kind::kString, false, "appendonlydir",
-       "Directory of the AOF files, inside dir.", &S::appenddirname},
+      {"appendfilename", "", Kind::kSpecial, false, "appendonly.aof",
+       "Base name of the AOF files.", {}, 0, 0, {}, ParseAppendfilename, FormatAppendfilename},
+      {"appenddirname", "", Kind::kSpecial, false, "appendonlydir",
+       "Directory of the AOF files, inside dir.", {}, 0, 0, {}, ParseAppenddirname,
+       FormatAppenddirname},
       {"appendfsync", "", Kind::kEnum, true, "everysec", "always, everysec or no.",
        &S::appendfsync, 0, 0, kFsyncPolicies},
+      {"aof-rewrite-incremental-fsync", "", Kind::kBool, true, "yes",
+       "fsync a rewritten AOF base every 4 MB as it is written.",
+       &S::aof_rewrite_incremental_fsync},
       {"no-appendfsync-on-rewrite", "", Kind::kBool, true, "no",
        "Skip AOF fsyncs while a child saves or rewrites.", &S::no_appendfsync_on_rewrite},
       {"auto-aof-rewrite-percentage", "", Kind::kInt, true, "100",

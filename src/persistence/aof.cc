@@ -24,7 +24,7 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
 }
 
 RdbOptions OptionsFrom(const config::Settings& s) {
-  return RdbOptions{s.rdbcompression, s.rdbchecksum, 0};
+  return RdbOptions{s.rdbcompression, s.rdbchecksum, 0, s.aof_rewrite_incremental_fsync};
 }
 
 }  // namespace

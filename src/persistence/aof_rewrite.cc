@@ -20,12 +20,12 @@ namespace {
 constexpr size_t kItemsPerCommand = 64;
 constexpr size_t kFlushAt = 64 * 1024;
 
-bool WriteCommands(const storage::Keyspace& keyspace, int fd) {
+bool WriteCommands(const storage::Keyspace& keyspace, int fd, IncrementalSync& sync) {
   std::string out;
   std::vector<std::string_view> args;
   auto flush = [&](bool force) {
     if (out.size() < kFlushAt && !force) return true;
-    const bool ok = WriteAll(fd, out);
+    const bool ok = WriteAll(fd, out) && sync.Wrote(out.size());
     out.clear();
     return ok;
   };
@@ -78,11 +78,14 @@ std::optional<std::string> WriteAofBase(const storage::Keyspace& keyspace, bool 
            std::string(std::strerror(errno));
   }
   bool ok = true;
+  IncrementalSync sync(fd, options.incremental_fsync);
   if (rdb_preamble) {
-    RdbWriter writer([fd](std::string_view bytes) { return WriteAll(fd, bytes); }, options);
+    RdbWriter writer(
+        [&](std::string_view bytes) { return WriteAll(fd, bytes) && sync.Wrote(bytes.size()); },
+        options);
     ok = writer.Write(keyspace, aux);
   } else {
-    ok = WriteCommands(keyspace, fd);
+    ok = WriteCommands(keyspace, fd, sync);
   }
   if (ok) ok = ::fsync(fd) == 0;
   const int saved_errno = errno;

@@ -21,6 +21,15 @@ bool WriteAll(int fd, std::string_view bytes) {
   return true;
 }
 
+bool IncrementalSync::Wrote(size_t n) {
+  constexpr size_t kEvery = 4 << 20;
+  if (!enabled_) return true;
+  unsynced_ += n;
+  if (unsynced_ < kEvery) return true;
+  unsynced_ = 0;
+  return ::fdatasync(fd_) == 0;
+}
+
 void SyncDirectoryOf(const std::string& path) {
   const size_t slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);

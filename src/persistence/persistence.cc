@@ -71,7 +71,8 @@ RdbAux Persistence::Aux(bool aof_base) const {
 
 RdbOptions Persistence::Options() const {
   const config::Settings& s = server_.settings();
-  return RdbOptions{s.rdbcompression, s.rdbchecksum, s.rdb_key_save_delay};
+  return RdbOptions{s.rdbcompression, s.rdbchecksum, s.rdb_key_save_delay,
+                    s.rdb_save_incremental_fsync};
 }
 
 std::string Persistence::TempRdbName(pid_t pid) const {
@@ -166,7 +167,8 @@ StartResult Persistence::StartChild(ChildKind kind) {
   aof_.Flush();
   const storage::Keyspace& keyspace = server_.keyspace();
   const RdbAux aux = Aux(kind == ChildKind::kAof);
-  const RdbOptions options = Options();
+  RdbOptions options = Options();
+  if (kind == ChildKind::kAof) options.incremental_fsync = s.aof_rewrite_incremental_fsync;
   const std::string dbfilename = s.dbfilename;
   const bool preamble = s.aof_use_rdb_preamble;
   const std::string aof_dir = aof_.dir();

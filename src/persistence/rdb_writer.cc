@@ -216,9 +216,10 @@ std::optional<std::string> SaveRdbFile(const storage::Keyspace& keyspace, const 
            CurrentDirectory() + ") for saving: " + std::strerror(errno);
   }
   int write_errno = 0;
+  IncrementalSync sync(fd, options.incremental_fsync);
   RdbWriter writer(
       [&](std::string_view bytes) {
-        if (WriteAll(fd, bytes)) return true;
+        if (WriteAll(fd, bytes) && sync.Wrote(bytes.size())) return true;
         write_errno = errno;
         return false;
       },

@@ -15,14 +15,18 @@
 
 namespace petrel::testing {
 
-// Runs `fn` in a child process limited to `max_mb` of address space; true when it returns within
+// Runs `fn` in a child process limited to `max_mb` of address space (not under ASan); true when it returns within
 // `seconds` (false when it hangs, crashes or runs out of memory). A hang then fails the test
 // instead of stopping the whole run.
 inline bool ReturnsInChild(const std::function<void()>& fn, int seconds, size_t max_mb = 1024) {
   const pid_t pid = ::fork();
   if (pid == 0) {
+#if !defined(__SANITIZE_ADDRESS__)
+    // AddressSanitizer reserves terabytes of address space for its shadow memory, so the
+    // limit would stop it at start-up; under it, its own allocator limits catch runaway sizes.
     const rlimit limit{max_mb << 20, max_mb << 20};
     ::setrlimit(RLIMIT_AS, &limit);
+#endif
     // An exception must end the child here, not reach the test runner it is a copy of.
     try {
       fn();

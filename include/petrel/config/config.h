@@ -57,12 +57,14 @@ struct Settings {
   bool stop_writes_on_bgsave_error = true;
   bool rdbcompression = true;
   bool rdbchecksum = true;
+  bool rdb_save_incremental_fsync = true;
   int64_t rdb_key_save_delay = 0;
   bool appendonly = false;
   std::string appendfilename;
   std::string appenddirname;
   std::string appendfsync;
   bool no_appendfsync_on_rewrite = false;
+  bool aof_rewrite_incremental_fsync = true;
   int64_t auto_aof_rewrite_percentage = 0;
   int64_t auto_aof_rewrite_min_size = 0;
   bool aof_load_truncated = true;

@@ -9,6 +9,20 @@ namespace petrel::persistence {
 
 // Writes all of `bytes`, retrying short writes and EINTR; false with errno set on failure.
 bool WriteAll(int fd, std::string_view bytes);
+// fsyncs a file being written every 4 MB, so the kernel does not build up a burst of dirty
+// pages to write at the end (Redis's rdb-save-incremental-fsync).
+class IncrementalSync {
+ public:
+  IncrementalSync(int fd, bool enabled) : fd_(fd), enabled_(enabled) {}
+  // Counts `n` more bytes written; false (errno set) if a due fsync failed.
+  bool Wrote(size_t n);
+
+ private:
+  int fd_;
+  bool enabled_;
+  size_t unsynced_ = 0;
+};
+
 // fsyncs the directory holding `path`, so a rename or a new file in it is durable.
 void SyncDirectoryOf(const std::string& path);
 // The working directory (error messages name it, as Redis's do).

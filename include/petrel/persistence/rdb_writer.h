@@ -27,6 +27,7 @@ struct RdbOptions {
   bool compress = true;           // rdbcompression
   bool checksum = true;           // rdbchecksum (else the trailer is eight zero bytes)
   int64_t key_save_delay_us = 0;  // rdb-key-save-delay
+  bool incremental_fsync = true;  // fsync a file every 4 MB (rdb-save-incremental-fsync)
 };
 
 class RdbWriter {
