@@ -1,16 +1,16 @@
 // INFO [section ...]: Redis's field names, with Petrel's real figures.
-#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <functional>
 #include <set>
 
 #include "handlers.h"
 #include "petrel/persistence/persistence.h"
+#include "petrel/replication/replication.h"
+#include "petrel/util/memory.h"
 #include "key_access.h"
 #include "petrel/command/arg_parser.h"
 #include "petrel/command/dispatcher.h"
@@ -48,14 +48,9 @@ std::string Human(int64_t bytes) {
   return buf;
 }
 
-int64_t RssBytes() {
-  std::ifstream statm("/proc/self/statm");
-  int64_t pages = 0, resident = 0;
-  statm >> pages >> resident;
-  return resident * sysconf(_SC_PAGESIZE);
-}
+using util::RssBytes;
 
-int64_t UsedMemory() { return static_cast<int64_t>(mallinfo2().uordblks); }
+int64_t UsedMemory() { return util::UsedMemoryBytes(); }
 
 std::string Fixed(double v, int digits) {
   char buf[64];
@@ -171,6 +166,10 @@ void StatsSection(CommandContext& c, Writer& w) {
   w.Line("total_net_input_bytes", static_cast<int64_t>(st.net_input_bytes));
   w.Line("total_net_output_bytes", static_cast<int64_t>(st.net_output_bytes));
   w.Line("rejected_connections", static_cast<int64_t>(st.rejected_connections));
+  const replication::Replication* repl = c.server.replication();
+  w.Line("sync_full", repl != nullptr ? repl->sync_full() : 0);
+  w.Line("sync_partial_ok", repl != nullptr ? repl->sync_partial_ok() : 0);
+  w.Line("sync_partial_err", repl != nullptr ? repl->sync_partial_err() : 0);
   w.Line("expired_keys", static_cast<int64_t>(ks.expired_keys));
   w.Line("expire_cycle_cpu_milliseconds",
          static_cast<int64_t>(ks.expire_cycle_time_used_us / 1000));
@@ -193,6 +192,11 @@ void StatsSection(CommandContext& c, Writer& w) {
 }
 
 void ReplicationSection(CommandContext& c, Writer& w) {
+  if (const replication::Replication* r = c.server.replication()) {
+    r->AppendInfo(w.text);
+    return;
+  }
+  // In-process tests run without replication.
   w.Line("role", "master");
   w.Line("connected_slaves", 0);
   w.Line("master_failover_state", "no-failover");

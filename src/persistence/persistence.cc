@@ -1,11 +1,11 @@
 #include "petrel/persistence/persistence.h"
 
-#include <malloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -15,6 +15,8 @@
 #include "petrel/persistence/file_util.h"
 #include "petrel/persistence/rdb_reader.h"
 #include "petrel/persistence/rdb_writer.h"
+#include "petrel/persistence/socket_snapshot.h"
+#include "petrel/util/memory.h"
 #include "petrel/util/numbers.h"
 
 namespace petrel::persistence {
@@ -64,8 +66,11 @@ Persistence::~Persistence() {
 RdbAux Persistence::Aux(bool aof_base) const {
   RdbAux aux;
   aux.ctime = server_.clock().NowMs() / 1000;
-  aux.used_mem = static_cast<int64_t>(mallinfo2().uordblks);
+  aux.used_mem = util::UsedMemoryBytes();
   aux.aof_base = aof_base;
+  // A snapshot records where in the replication history it stands, so a restarted replica
+  // can continue from it (Redis's rdbPopulateSaveInfo).
+  if (replication_info) replication_info(&aux.repl_id, &aux.repl_offset, &aux.repl_stream_db);
   return aux;
 }
 
@@ -115,6 +120,11 @@ std::optional<std::string> Persistence::LoadRdb() {
                     "logs. Exiting.";
   }
   last_load_keys_ = result.keys_loaded;
+  if (!result.repl_id.empty() && result.repl_offset >= 0) {
+    loaded_repl_id_ = result.repl_id;
+    loaded_repl_offset_ = result.repl_offset;
+    loaded_repl_stream_db_ = std::max(result.repl_stream_db, 0);
+  }
   last_load_expired_ = result.keys_expired;
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -125,7 +135,9 @@ std::optional<std::string> Persistence::LoadRdb() {
 }
 
 std::optional<std::string> Persistence::Save() {
-  if (child_kind_ == ChildKind::kRdb) return std::string("Background save already in progress");
+  if (child_kind_ == ChildKind::kRdb || child_kind_ == ChildKind::kReplication) {
+    return std::string("Background save already in progress");
+  }
   const config::Settings& s = server_.settings();
   aof_.Flush();
   const uint64_t dirty = server_.dirty();
@@ -143,7 +155,9 @@ std::optional<std::string> Persistence::Save() {
 }
 
 StartResult Persistence::Bgsave(bool schedule) {
-  if (child_kind_ == ChildKind::kRdb) return StartResult::kAlreadyRunning;
+  if (child_kind_ == ChildKind::kRdb || child_kind_ == ChildKind::kReplication) {
+    return StartResult::kAlreadyRunning;
+  }
   if (child_kind_ == ChildKind::kAof) {
     if (!schedule) return StartResult::kOtherChild;
     bgsave_scheduled_ = true;
@@ -152,9 +166,52 @@ StartResult Persistence::Bgsave(bool schedule) {
   return StartChild(ChildKind::kRdb);
 }
 
+StartResult Persistence::StartReplicationSync(std::vector<int> fds, bool diskless,
+                                              std::string header, std::string repl_id,
+                                              int64_t repl_offset,
+                                              std::function<void(bool)> done) {
+  if (child_kind_ != ChildKind::kNone) return StartResult::kOtherChild;
+  aof_.Flush();
+  const storage::Keyspace& keyspace = server_.keyspace();
+  RdbAux aux = Aux(false);
+  aux.repl_id = std::move(repl_id);
+  aux.repl_offset = repl_offset;
+  aux.repl_stream_db = 0;
+  const RdbOptions options = Options();
+  const int64_t timeout_ms = server_.settings().repl_timeout * 1000;
+  const auto fork_start = std::chrono::steady_clock::now();
+  const bool started = child_.Start(
+      [&]() -> std::string {
+        const std::string temp = "temp-" + std::to_string(::getpid()) + ".rdb";
+        return SendSnapshot(keyspace, aux, options, fds, diskless, header, temp, timeout_ms);
+      },
+      fds);
+  if (!started) {
+    spdlog::warn("Can't save in background: fork: {}", std::strerror(errno));
+    return StartResult::kFailed;
+  }
+  latest_fork_usec_ = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - fork_start)
+                          .count();
+  ++total_forks_;
+  child_kind_ = ChildKind::kReplication;
+  child_start_ms_ = server_.clock().NowMs();
+  aof_.set_child_active(true);
+  replication_done_ = std::move(done);
+  spdlog::info("Background RDB transfer started by pid {}", child_.pid());
+  return StartResult::kStarted;
+}
+
+void Persistence::RestartAofAfterSync() {
+  if (aof_.state() == AofState::kOff) return;
+  if (child_kind_ == ChildKind::kAof) KillChild();
+  aof_.Stop();
+  AppendonlyChanged();
+}
+
 StartResult Persistence::Bgrewriteaof() {
   if (child_kind_ == ChildKind::kAof) return StartResult::kAlreadyRunning;
-  if (child_kind_ == ChildKind::kRdb) {
+  if (child_kind_ != ChildKind::kNone) {
     rewrite_scheduled_ = true;
     return StartResult::kScheduled;
   }
@@ -240,6 +297,9 @@ void Persistence::ChildDone(const ChildResult& r) {
       spdlog::warn("Background saving error");
       last_bgsave_ok_ = false;
     }
+  } else if (kind == ChildKind::kReplication) {
+    spdlog::info("Background RDB transfer {}", r.ok ? "terminated with success" : "error");
+    if (auto done = std::move(replication_done_)) done(r.ok);
   } else if (kind == ChildKind::kAof) {
     last_aof_cow_ = r.cow_bytes;
     last_rewrite_seconds_ = elapsed_s;
@@ -259,6 +319,9 @@ void Persistence::KillChild() {
   if (kind == ChildKind::kRdb) {
     spdlog::info("Killing running RDB child: {}", pid);
     ::unlink(TempRdbName(pid).c_str());
+  } else if (kind == ChildKind::kReplication) {
+    spdlog::info("Killing running replication sync child: {}", pid);
+    if (auto done = std::move(replication_done_)) done(false);
   } else if (kind == ChildKind::kAof) {
     spdlog::info("Killing running AOF rewrite child: {}", pid);
     ::unlink(JoinPath(aof_.dir(), "temp-rewriteaof-bg-" + std::to_string(pid) + ".aof").c_str());
@@ -374,7 +437,7 @@ void Persistence::AppendInfo(std::string& out) const {
     }
     out += "\r\n";
   };
-  const bool rdb_running = child_kind_ == ChildKind::kRdb;
+  const bool rdb_running = child_kind_ == ChildKind::kRdb || child_kind_ == ChildKind::kReplication;
   const bool aof_running = child_kind_ == ChildKind::kAof;
   field("loading", 0);
   field("async_loading", 0);

@@ -39,8 +39,23 @@ class Persistence {
   // SAVE: a snapshot written by the loop itself. The reason on failure.
   std::optional<std::string> Save();
   StartResult Bgsave(bool schedule);
+  // Replication's full sync: a child writes `header` (+FULLRESYNC) and a snapshot carrying the
+  // replication id and offset to the replicas' sockets; `done` gets whether it succeeded.
+  StartResult StartReplicationSync(std::vector<int> fds, bool diskless, std::string header,
+                                   std::string repl_id, int64_t repl_offset,
+                                   std::function<void(bool)> done);
+  // Before a replica loads its primary's snapshot: no child may go on writing the old data,
+  // and the AOF starts over from the new data.
+  void StopChildForSync() { KillChild(); }
+  void RestartAofAfterSync();
   StartResult Bgrewriteaof();
   int64_t lastsave() const { return lastsave_s_; }
+  // Replication's place in its history, written into snapshots (empty id: none to write).
+  std::function<void(std::string* id, int64_t* offset, int* stream_db)> replication_info;
+  // The history a loaded snapshot recorded (id empty if none).
+  const std::string& loaded_repl_id() const { return loaded_repl_id_; }
+  int64_t loaded_repl_offset() const { return loaded_repl_offset_; }
+  int loaded_repl_stream_db() const { return loaded_repl_stream_db_; }
   // INFO stats: how long the last fork took, and how many there were.
   int64_t latest_fork_usec() const { return latest_fork_usec_; }
   int64_t total_forks() const { return total_forks_; }
@@ -63,7 +78,7 @@ class Persistence {
   void AfterFlushAll();
 
  private:
-  enum class ChildKind { kNone, kRdb, kAof };
+  enum class ChildKind { kNone, kRdb, kAof, kReplication };
   std::optional<std::string> LoadRdb();
   StartResult StartChild(ChildKind kind);
   void ChildDone(const ChildResult& result);
@@ -79,6 +94,7 @@ class Persistence {
   ChildKind child_kind_ = ChildKind::kNone;
   int64_t child_start_ms_ = 0;
   pid_t last_child_pid_ = -1;
+  std::function<void(bool)> replication_done_;
   bool bgsave_scheduled_ = false;
   bool rewrite_scheduled_ = false;
   uint64_t dirty_at_save_ = 0;   // Dispatcher::dirty() when the last save succeeded
@@ -94,6 +110,9 @@ class Persistence {
   uint64_t last_load_keys_ = 0;
   uint64_t last_load_expired_ = 0;
   int64_t latest_fork_usec_ = 0;
+  std::string loaded_repl_id_;
+  int64_t loaded_repl_offset_ = -1;
+  int loaded_repl_stream_db_ = 0;
   int64_t total_forks_ = 0;
 };
 
