@@ -15,6 +15,7 @@
 #include "petrel/config/config.h"
 #include "petrel/net/server.h"
 #include "petrel/persistence/persistence.h"
+#include "petrel/replication/replication.h"
 #include "petrel/util/clock.h"
 #include "petrel/version.h"
 
@@ -189,6 +190,8 @@ int main(int argc, char** argv) {
     spdlog::warn("{}", *err);
     return 1;
   }
+  petrel::replication::Replication replication(dispatcher, server.io(), persistence);
+  replication.Start();
   server.Run();
   return 0;
 }

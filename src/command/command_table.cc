@@ -128,6 +128,8 @@ std::vector<DocExtras> BuildDocExtras() {
                    {"7.0.3", "Lists ssub."}}},
       {.full_name = "client|pause", .history = {{"6.2.0", "Gained the WRITE and ALL modes."}}},
       {.full_name = "bgsave", .history = {{"3.2.2", "Gained the SCHEDULE option."}}},
+      {.full_name = "slaveof", .deprecated_since = "5.0.0", .replaced_by = "`REPLICAOF`"},
+      {.full_name = "replconf", .syscmd = true},
       {.full_name = "info", .history = {{"7.0.0", "Takes several sections."}}},
       {.full_name = "config|get", .history = {{"7.0.0", "Takes several patterns."}}},
       {.full_name = "config|set", .history = {{"7.0.0", "Takes several parameters."}}},

@@ -7,6 +7,7 @@
 #include "petrel/command/context.h"
 #include "petrel/command/registry.h"
 #include "petrel/persistence/persistence.h"
+#include "petrel/replication/replication.h"
 #include "petrel/pubsub/publish.h"
 
 namespace petrel::command {
@@ -115,7 +116,7 @@ Dispatcher::Outcome Dispatcher::Dispatch(ClientState& client,
     client.skip_this_reply = client.skip_next_reply;
     client.skip_next_reply = false;
   }
-  return outcome;
+  return outcome == Outcome::kDone && client.blocked ? Outcome::kBlocked : outcome;
 }
 
 Dispatcher::Outcome Dispatcher::Route(ClientState& client, std::span<const std::string_view> args,
@@ -155,6 +156,13 @@ Dispatcher::Outcome Dispatcher::Route(ClientState& client, std::span<const std::
   if (persistence_ != nullptr && persistence_->WritesRefused() && !keyspace_.loading() &&
       (IsWrite(*spec, client) || spec->name == "ping")) {
     const std::string refusal = persistence_->WriteRefusal();
+    if (!refusal.empty()) {
+      Reject(spec, client, reply, refusal);
+      return Outcome::kDone;
+    }
+  }
+  if (replication_ != nullptr && !client.is_primary_link) {
+    const std::string_view refusal = ReplicationRefusal(*spec, client);
     if (!refusal.empty()) {
       Reject(spec, client, reply, refusal);
       return Outcome::kDone;
@@ -249,6 +257,25 @@ void Dispatcher::PropagateCall(int db, std::span<const std::string_view> args) {
   propagator_.Add(db, views);
 }
 
+std::string_view Dispatcher::ReplicationRefusal(const CommandSpec& spec,
+                                                const ClientState& client) const {
+  const config::Settings& s = settings();
+  if (!replication_->is_replica()) {
+    if (s.min_replicas_to_write > 0 && s.min_replicas_max_lag > 0 && IsWrite(spec, client) &&
+        replication_->GoodReplicas() < s.min_replicas_to_write) {
+      return "-NOREPLICAS Not enough good replicas to write.";
+    }
+    return {};
+  }
+  if (s.replica_read_only && IsWrite(spec, client)) {
+    return "-READONLY You can't write against a read only replica.";
+  }
+  if (!s.replica_serve_stale_data && !replication_->link_up() && !spec.flags.has(Flag::kStale)) {
+    return "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+  }
+  return {};
+}
+
 bool Dispatcher::IsWrite(const CommandSpec& spec, const ClientState& client, bool may_replicate) {
   auto writes_of = [may_replicate](const CommandSpec& s) {
     return s.flags.has(Flag::kWrite) || (may_replicate && s.flags.has(Flag::kMayReplicate));
@@ -296,6 +323,7 @@ void Dispatcher::DatabaseReplaced(int db, int other) {
 }
 
 void Dispatcher::RemoveClient(ClientState* c) {
+  if (replication_ != nullptr) replication_->ClientClosed(c);
   EndTransaction(*c);
   RemoveMonitor(c);
   pubsub_.RemoveClient(c);
@@ -385,6 +413,7 @@ void Dispatcher::Cron() {
     ops_sample_next_ = (ops_sample_next_ + 1) % kOpsSamples;
   }
   if (persistence_ != nullptr) persistence_->Cron();
+  if (replication_ != nullptr) replication_->Cron();
 }
 
 int64_t Dispatcher::OpsPerSecond() const {

@@ -19,6 +19,8 @@ using command::EqualsIgnoreCase;
 
 std::string ClientLine(const ClientState& cl, int64_t now_ms) {
   std::string flags;
+  if (cl.is_replica) flags += 'S';
+  if (cl.is_primary_link) flags += 'M';
   if (cl.monitor) flags += 'O';
   if (cl.subscriptions.any()) flags += 'P';
   if (cl.in_multi) flags += 'x';

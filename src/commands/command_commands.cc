@@ -176,8 +176,10 @@ void WriteDocs(ReplyBuilder& r, const Registry& registry, const CommandSpec& spe
   bool deprecated = extras != nullptr && !extras->deprecated_since.empty();
   bool replaced = extras != nullptr && !extras->replaced_by.empty();
   bool history = extras != nullptr && !extras->history.empty();
+  bool syscmd = extras != nullptr && extras->syscmd;
   size_t fields = 1 + (spec.summary.empty() ? 0 : 1) + (spec.since.empty() ? 0 : 1) +
                   (spec.complexity.empty() ? 0 : 1) + (deprecated ? 2 : 0) + (replaced ? 1 : 0) +
+                  (syscmd ? 1 : 0) +
                   (history ? 1 : 0) + (args.empty() ? 0 : 1) +
                   (spec.subcommands.empty() ? 0 : 1);
   r.Map(fields);
@@ -194,6 +196,11 @@ void WriteDocs(ReplyBuilder& r, const Registry& registry, const CommandSpec& spe
   if (!spec.complexity.empty()) {
     r.Bulk("complexity");
     r.Bulk(spec.complexity);
+  }
+  if (syscmd) {
+    r.Bulk("doc_flags");
+    r.Set(1);
+    r.SimpleString("syscmd");
   }
   if (deprecated) {
     r.Bulk("doc_flags");

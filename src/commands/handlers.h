@@ -104,6 +104,11 @@ void Save(CommandContext& c);
 void Bgsave(CommandContext& c);
 void LastSave(CommandContext& c);
 void BgRewriteAof(CommandContext& c);
+void ReplicaOf(CommandContext& c);  // also SLAVEOF
+void Role(CommandContext& c);
+void Wait(CommandContext& c);
+void Replconf(CommandContext& c);
+void Psync(CommandContext& c);  // also SYNC
 
 // hash_commands.cc
 void HSet(CommandContext& c);  // also HMSET (replies +OK for it)

@@ -1,6 +1,8 @@
 // The table of directives. Defaults are written as config text and parsed by the same code as
 // the file, so each directive's default lives in one place.
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <cerrno>
 #include <climits>
@@ -23,6 +25,7 @@ constexpr std::array<std::string_view, 8> kMaxmemoryPolicies = {
     "allkeys-lru",  "allkeys-lfu",  "allkeys-random",  "noeviction"};
 constexpr std::array<std::string_view, 3> kFsyncPolicies = {"everysec", "always", "no"};
 constexpr std::array<std::string_view, 3> kProtectedModes = {"no", "yes", "local"};
+constexpr std::array<std::string_view, 3> kDisklessLoad = {"disabled", "on-empty-db", "swapdb"};
 
 std::optional<std::string> ParseBind(Settings& s, std::span<const std::string> words) {
   if (words.empty()) return "wrong number of arguments";
@@ -91,6 +94,35 @@ std::optional<std::string> ParseAppenddirname(Settings& s, std::span<const std::
   return ParsePlainName<&Settings::appenddirname>(s, words, "appenddirname");
 }
 std::string FormatDbfilename(const Settings& s) { return s.dbfilename; }
+
+// "replicaof <host> <port>"; "replicaof no one" (or nothing) for a primary.
+std::optional<std::string> ParseReplicaof(Settings& s, std::span<const std::string> words) {
+  if (words.empty() || (words.size() == 1 && words[0].empty())) {
+    s.replicaof_host.clear();
+    s.replicaof_port = 0;
+    return std::nullopt;
+  }
+  if (words.size() != 2) return "wrong number of arguments";
+  auto is = [](const std::string& w, std::string_view lower) {
+    return w.size() == lower.size() &&
+           std::equal(w.begin(), w.end(), lower.begin(),
+                      [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+  };
+  if (is(words[0], "no") && is(words[1], "one")) {
+    s.replicaof_host.clear();
+    s.replicaof_port = 0;
+    return std::nullopt;
+  }
+  auto port = util::ParseInt64(words[1]);
+  if (!port || *port < 0 || *port > 65535) return "Invalid master port";
+  s.replicaof_host = words[0];
+  s.replicaof_port = *port;
+  return std::nullopt;
+}
+
+std::string FormatReplicaof(const Settings& s) {
+  return s.replicaof_host.empty() ? "" : s.replicaof_host + " " + std::to_string(s.replicaof_port);
+}
 std::string FormatAppendfilename(const Settings& s) { return s.appendfilename; }
 std::string FormatAppenddirname(const Settings& s) { return s.appenddirname; }
 
@@ -285,6 +317,61 @@ const std::vector<Directive>& Table() {
        &S::aof_load_truncated},
       {"aof-use-rdb-preamble", "", Kind::kBool, true, "yes",
        "Write the AOF base file in RDB format (else as commands).", &S::aof_use_rdb_preamble},
+      {"replicaof", "slaveof", Kind::kSpecial, false, "\"\"",
+       "Follow the primary at host port (REPLICAOF changes it at run time).", {}, 0, 0, {},
+       ParseReplicaof, FormatReplicaof, true},
+      {"masterauth", "", Kind::kString, true, "\"\"", "Password to AUTH with to the primary.",
+       &S::masterauth},
+      {"masteruser", "", Kind::kString, true, "\"\"", "User name to AUTH with to the primary.",
+       &S::masteruser},
+      {"replica-read-only", "slave-read-only", Kind::kBool, true, "yes",
+       "Refuse writes from clients on a replica.", &S::replica_read_only},
+      {"replica-serve-stale-data", "slave-serve-stale-data", Kind::kBool, true, "yes",
+       "Answer from the data held while the link to the primary is down.",
+       &S::replica_serve_stale_data},
+      {"repl-diskless-sync", "", Kind::kBool, true, "yes",
+       "Send full syncs straight to the replicas' sockets, not through a file.",
+       &S::repl_diskless_sync},
+      {"repl-diskless-sync-delay", "", Kind::kInt, true, "5",
+       "Seconds to wait for more replicas before a diskless full sync starts.",
+       &S::repl_diskless_sync_delay, 0, kIntMax},
+      {"repl-diskless-sync-max-replicas", "", Kind::kInt, true, "0",
+       "Start a diskless sync at once when this many replicas wait (0: no limit).",
+       &S::repl_diskless_sync_max_replicas, 0, kIntMax},
+      {"repl-diskless-load", "", Kind::kEnum, true, "disabled",
+       "How a replica loads a full sync: disabled (through a file), on-empty-db, swapdb.",
+       &S::repl_diskless_load, 0, 0, kDisklessLoad},
+      {"repl-backlog-size", "", Kind::kMemory, true, "1mb",
+       "Bytes of the write stream kept for replicas that reconnect.", &S::repl_backlog_size,
+       1, kLongMax},
+      {"repl-backlog-ttl", "", Kind::kInt, true, "3600",
+       "Seconds without replicas before the backlog is freed (0: never).", &S::repl_backlog_ttl,
+       0, kLongMax},
+      {"repl-timeout", "", Kind::kInt, true, "60", "Seconds of silence before a link is dropped.",
+       &S::repl_timeout, 1, kLongMax},
+      {"repl-ping-replica-period", "repl-ping-slave-period", Kind::kInt, true, "10",
+       "Seconds between PINGs a primary sends its replicas.", &S::repl_ping_replica_period, 1,
+       kIntMax},
+      {"min-replicas-to-write", "min-slaves-to-write", Kind::kInt, true, "0",
+       "Refuse writes unless this many replicas are connected and current.",
+       &S::min_replicas_to_write, 0, kIntMax},
+      {"min-replicas-max-lag", "min-slaves-max-lag", Kind::kInt, true, "10",
+       "Seconds since its last ACK for a replica to count as current.", &S::min_replicas_max_lag,
+       0, kIntMax},
+      {"replica-announce-ip", "slave-announce-ip", Kind::kString, true, "\"\"",
+       "Address this replica reports to its primary.", &S::replica_announce_ip},
+      {"replica-announce-port", "slave-announce-port", Kind::kInt, true, "0",
+       "Port this replica reports to its primary (0: its own).", &S::replica_announce_port, 0,
+       65535},
+      {"replica-priority", "slave-priority", Kind::kInt, true, "100",
+       "Sentinel's preference when promoting (lower first; 0: never).", &S::replica_priority, 0,
+       kIntMax},
+      {"replica-announced", "", Kind::kBool, true, "yes", "Whether Sentinel lists this replica.",
+       &S::replica_announced},
+      {"repl-disable-tcp-nodelay", "", Kind::kBool, true, "no",
+       "Accepted; replication sockets keep TCP_NODELAY.", &S::repl_disable_tcp_nodelay},
+      {"replica-lazy-flush", "slave-lazy-flush", Kind::kBool, true, "no",
+       "Accepted; the old dataset is freed synchronously.", &S::replica_lazy_flush},
       {"slowlog-log-slower-than", "", Kind::kInt, true, "10000", "Accepted and reported.",
        &S::slowlog_log_slower_than, -1, kLongMax},
       {"slowlog-max-len", "", Kind::kInt, true, "128", "Accepted and reported.",

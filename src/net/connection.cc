@@ -158,10 +158,16 @@ void Connection<Socket>::ProcessInput() {
     auto args = parser_.args();
     if (!args.empty()) {
       reply_.set_protocol(state_.resp);
-      if (dispatcher_.Dispatch(state_, args, reply_) ==
-          command::Dispatcher::Outcome::kPaused) {
+      const auto outcome = dispatcher_.Dispatch(state_, args, reply_);
+      if (outcome == command::Dispatcher::Outcome::kPaused) {
         paused_ = true;
         parser_.Reset();
+        break;
+      }
+      if (outcome == command::Dispatcher::Outcome::kBlocked) {
+        // The command ran; its reply comes later (WAIT), then Resume goes on.
+        start_ += parser_.consumed();
+        paused_ = true;
         break;
       }
     }
@@ -177,8 +183,9 @@ template <typename Socket>
 bool Connection<Socket>::OverOutputLimits() {
   // Subscribed clients are in the pubsub class, as in Redis; everyone else is normal.
   const config::Settings& settings = dispatcher_.settings();
-  const config::OutputBufferLimit& limit =
-      state_.subscriptions.any() ? settings.obuf_pubsub : settings.obuf_normal;
+  const config::OutputBufferLimit& limit = state_.is_replica          ? settings.obuf_replica
+                                           : state_.subscriptions.any() ? settings.obuf_pubsub
+                                                                        : settings.obuf_normal;
   const auto pending = static_cast<int64_t>(OutputBufferBytes());
   if (limit.hard > 0 && pending > limit.hard) return true;
   if (limit.soft > 0 && pending > limit.soft) {
@@ -206,7 +213,7 @@ bool Connection<Socket>::CheckOutputLimits() {
 
 template <typename Socket>
 void Connection<Socket>::Flush() {
-  if (closed_ || writing_in_flight_) return;
+  if (closed_ || writing_in_flight_ || output_held_) return;
   if (out_.empty() && chunks_.empty()) {
     if (state_.close_after_reply) Close();
     return;
@@ -328,6 +335,12 @@ void Connection<Socket>::ScheduleFlush() {
     self->flush_posted_ = false;
     self->Flush();
   });
+}
+
+template <typename Socket>
+void Connection<Socket>::HoldOutput(bool held) {
+  output_held_ = held;
+  if (!held) ScheduleFlush();
 }
 
 template <typename Socket>

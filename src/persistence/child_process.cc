@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -28,17 +29,26 @@ int64_t PrivateDirtyBytes() {
   return kb * 1024;
 }
 
-void CloseInheritedExcept(int keep) {
-  // Listening sockets must not outlive the parent in a child; nor must clients or files.
-  if (keep > 3) ::syscall(SYS_close_range, 3u, static_cast<unsigned>(keep - 1), 0u);
-  ::syscall(SYS_close_range, static_cast<unsigned>(keep + 1), ~0u, 0u);
+// Listening sockets must not outlive the parent in a child; nor must clients or files. Only the
+// descriptors in `keep` (sorted) stay open.
+void CloseInheritedExcept(std::vector<int> keep) {
+  std::sort(keep.begin(), keep.end());
+  unsigned from = 3;
+  for (int fd : keep) {
+    if (fd < 3) continue;
+    if (static_cast<unsigned>(fd) > from) {
+      ::syscall(SYS_close_range, from, static_cast<unsigned>(fd - 1), 0u);
+    }
+    from = static_cast<unsigned>(fd) + 1;
+  }
+  ::syscall(SYS_close_range, from, ~0u, 0u);
 }
 
 }  // namespace
 
 ChildProcess::~ChildProcess() { Kill(); }
 
-bool ChildProcess::Start(const std::function<std::string()>& work) {
+bool ChildProcess::Start(const std::function<std::string()>& work, std::vector<int> keep_fds) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return false;
   const pid_t pid = ::fork();
@@ -52,11 +62,8 @@ bool ChildProcess::Start(const std::function<std::string()>& work) {
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGUSR1, SIG_DFL);
     ::close(fds[0]);
-    if (fds[1] != 3 && ::dup2(fds[1], 3) == 3) {
-      ::close(fds[1]);
-      fds[1] = 3;
-    }
-    CloseInheritedExcept(fds[1]);
+    keep_fds.push_back(fds[1]);
+    CloseInheritedExcept(std::move(keep_fds));
     const std::string error = work();
     std::string report(sizeof(int64_t), '\0');
     const int64_t cow = PrivateDirtyBytes();

@@ -29,6 +29,7 @@ class FakeLink final : public command::ClientLink {
   void DeliverShared(std::shared_ptr<const std::string> bytes) override {
     delivered.append(*bytes);
   }
+  void HoldOutput(bool) override {}
 
   std::string delivered;
   bool close_requested = false;

@@ -31,6 +31,9 @@ class ClientLink {
   // Sends bytes that are not a reply to a command of this client (MONITOR lines): appends them
   // to the output and makes sure a write follows. Safe to call while this client runs a command.
   virtual void Deliver(std::string_view bytes) = 0;
+  // While held, produced output is kept and nothing is written: a forked child writes a
+  // snapshot to this socket (replication's full sync). Releasing writes what was kept.
+  virtual void HoldOutput(bool held) = 0;
 };
 
 struct CommandSpec;
@@ -73,6 +76,16 @@ struct ClientState {
   bool monitor = false;
   pubsub::Subscriptions subscriptions;
   ClientLink* link = nullptr;
+  // Replication: an attached replica (output class "replica", flag S), or this server's link to
+  // its own primary (its commands are applied without replies, flag M).
+  bool is_replica = false;
+  bool is_primary_link = false;
+  // What a replica announced with REPLCONF before its PSYNC.
+  int64_t repl_listening_port = 0;
+  std::string repl_announced_ip;
+  bool repl_capa_eof = false;
+  // WAIT: the reply comes later; no further command of this client runs until then.
+  bool blocked = false;
 };
 
 }  // namespace petrel::command

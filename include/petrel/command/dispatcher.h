@@ -26,6 +26,9 @@
 namespace petrel::persistence {
 class Persistence;
 }
+namespace petrel::replication {
+class Replication;
+}
 
 namespace petrel::command {
 
@@ -67,6 +70,7 @@ class Dispatcher {
   enum class Outcome {
     kDone,    // the command ran (or was rejected) and its reply is written
     kPaused,  // CLIENT PAUSE holds it back: keep it and call again after ClientLink::Resume()
+    kBlocked,  // it ran and blocked the client (WAIT): read nothing more until Resume()
   };
   // Runs one command (args[0] is its name) and writes its reply.
   Outcome Dispatch(ClientState& client, std::span<const std::string_view> args,
@@ -116,6 +120,9 @@ class Dispatcher {
   // Persistence (SAVE, BGSAVE, AOF), when the server runs with it.
   void set_persistence(persistence::Persistence* p) { persistence_ = p; }
   persistence::Persistence* persistence() { return persistence_; }
+  // Replication (primary and replica sides), when the server runs with it.
+  void set_replication(replication::Replication* r) { replication_ = r; }
+  replication::Replication* replication() { return replication_; }
   // Keyspace notifications: publishes `event` for `key` of `db` when notify-keyspace-events
   // enables `type` (a class letter: g $ h x n m ...), on __keyspace@<db>__:<key> and/or
   // __keyevent@<db>__:<event> as K and E say.
@@ -173,6 +180,8 @@ class Dispatcher {
   void Call(const CommandSpec& spec, ClientState& client, std::span<const std::string_view> args,
             resp::ReplyBuilder& reply);
   bool HeldByPause(const CommandSpec& spec, ClientState& client);
+  // Replication's refusals (READONLY, NOREPLICAS, MASTERDOWN), or empty.
+  std::string_view ReplicationRefusal(const CommandSpec& spec, const ClientState& client) const;
   // Whether the command writes (EXEC: whether its queue does); with `may_replicate`, commands
   // that may propagate (PUBLISH) count too.
   static bool IsWrite(const CommandSpec& spec, const ClientState& client,
@@ -202,6 +211,7 @@ class Dispatcher {
   uint64_t next_client_id_ = 1;
   ServerHooks* hooks_ = nullptr;
   persistence::Persistence* persistence_ = nullptr;
+  replication::Replication* replication_ = nullptr;
   replication::Propagator propagator_;
   uint64_t dirty_ = 0;
   std::vector<std::string> rewrite_;  // PropagateAs of the command running now

@@ -28,6 +28,7 @@ struct DocExtras {
   std::string_view deprecated_since;
   std::string_view replaced_by;
   std::vector<HistoryEntry> history;
+  bool syscmd = false;  // doc_flags "syscmd": a command servers send each other (REPLCONF)
 };
 std::span<const DocExtras> CommandDocExtras();  // defined next to the table
 

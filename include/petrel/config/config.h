@@ -69,6 +69,29 @@ struct Settings {
   int64_t auto_aof_rewrite_min_size = 0;
   bool aof_load_truncated = true;
   bool aof_use_rdb_preamble = true;
+  // Replication
+  std::string replicaof_host;  // empty: this server is a primary
+  int64_t replicaof_port = 0;
+  std::string masterauth;
+  std::string masteruser;
+  bool replica_read_only = true;
+  bool replica_serve_stale_data = true;
+  bool repl_diskless_sync = true;
+  int64_t repl_diskless_sync_delay = 0;
+  int64_t repl_diskless_sync_max_replicas = 0;
+  std::string repl_diskless_load;
+  int64_t repl_backlog_size = 0;
+  int64_t repl_backlog_ttl = 0;
+  int64_t repl_timeout = 0;
+  int64_t repl_ping_replica_period = 0;
+  int64_t min_replicas_to_write = 0;
+  int64_t min_replicas_max_lag = 0;
+  std::string replica_announce_ip;
+  int64_t replica_announce_port = 0;
+  int64_t replica_priority = 0;
+  bool replica_announced = true;
+  bool repl_disable_tcp_nodelay = false;
+  bool replica_lazy_flush = false;
   // Monitoring
   int64_t slowlog_log_slower_than = 0;
   int64_t slowlog_max_len = 0;

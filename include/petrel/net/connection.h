@@ -40,6 +40,7 @@ class Connection final : public command::ClientLink,
   int Fd() const override;
   void Deliver(std::string_view bytes) override;
   void DeliverShared(std::shared_ptr<const std::string> bytes) override;
+  void HoldOutput(bool held) override;
 
  private:
   void Read();
@@ -79,6 +80,7 @@ class Connection final : public command::ClientLink,
   bool writing_in_flight_ = false;
   bool flush_posted_ = false;  // Deliver scheduled a Flush
   bool paused_ = false;
+  bool output_held_ = false;
   bool closed_ = false;
   bool registered_ = false;
   int64_t over_soft_limit_since_ms_ = 0;

@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace petrel::persistence {
 
@@ -30,7 +31,7 @@ class ChildProcess {
   // Forks. The child closes every inherited descriptor (listening sockets, clients, the AOF),
   // runs `work` (which returns an error text, empty on success) and exits without running
   // destructors. False (errno set) if fork failed.
-  bool Start(const std::function<std::string()>& work);
+  bool Start(const std::function<std::string()>& work, std::vector<int> keep_fds = {});
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
   // The result once the child has exited; nullopt while it runs.

@@ -69,6 +69,10 @@ class Keyspace {
   // see the data as it was when they ran (Redis does the same).
   void set_loading(bool loading) { loading_ = loading; }
   bool loading() const { return loading_; }
+  // A replica does not expire keys: its primary sends the DELs. Clients still do not see keys
+  // whose time has passed, but the primary's commands do (set_primary_access around them).
+  void set_replica_mode(bool replica) { replica_mode_ = replica; }
+  void set_primary_access(bool primary) { primary_access_ = primary; }
 
   void FlushDb(int db);
   void FlushAll();
@@ -106,6 +110,8 @@ class Keyspace {
   std::mt19937_64 rng_{0x5eed};
   uint32_t lru_clock_ = 0;
   bool loading_ = false;
+  bool replica_mode_ = false;
+  bool primary_access_ = false;
 };
 
 }  // namespace petrel::storage

@@ -33,6 +33,10 @@ std::vector<CommandSpec> GenericCommands() {
                        .complexity = "O(1)", .arguments = "key:key"};
   };
   return {
+      {.name = "wait", .arity = 3, .flags = {F::kNoscript}, .acl = {C::kSlow, C::kConnection},
+       .tips = "request_policy:all_shards response_policy:agg_min", .handler = h::Wait,
+       .summary = "Waits until the replicas acknowledged this client's writes, or a timeout.",
+       .since = "3.0.0", .complexity = "O(1)", .arguments = "numreplicas:integer timeout:integer"},
       {.name = "del", .arity = -2, .flags = {F::kWrite}, .acl = {C::kKeyspace, C::kWrite, C::kSlow},
        .key_specs = {Key({K::kRM, K::kDelete}, 1, -1)}, .tips = kSumTips, .handler = h::Del,
        .summary = "Removes keys and returns how many of them existed.", .since = "1.0.0",

@@ -33,6 +33,8 @@ std::vector<CommandSpec> ServerCommands() {
   constexpr std::string_view kGetKeysCost =
       "O(N) where N is the number of arguments to the command";
   constexpr std::string_view kAllCommandsCost = "O(N) where N is the total number of Redis commands";
+  constexpr std::string_view kReplicaOfArgs =
+      "args(host-port(host:string port:integer)|no-one(NO ONE))";
   return {
       {.name = "dbsize", .arity = 1, .flags = {F::kReadonly, F::kFast},
        .acl = {C::kKeyspace, C::kRead, C::kFast},
@@ -114,6 +116,32 @@ std::vector<CommandSpec> ServerCommands() {
        .acl = kAdminAcl, .handler = h::BgRewriteAof,
        .summary = "Rewrites the append-only file from a forked child.", .since = "1.0.0",
        .complexity = "O(1)"},
+      {.name = "replicaof", .arity = 3,
+       .flags = {F::kAdmin, F::kNoscript, F::kStale, F::kNoAsyncLoading}, .acl = kAdminAcl,
+       .handler = h::ReplicaOf,
+       .summary = "Follows another server as its replica, or stops following (NO ONE).",
+       .since = "5.0.0", .complexity = "O(1)", .arguments = kReplicaOfArgs},
+      {.name = "slaveof", .arity = 3,
+       .flags = {F::kAdmin, F::kNoscript, F::kStale, F::kNoAsyncLoading}, .acl = kAdminAcl,
+       .handler = h::ReplicaOf, .summary = "The old name of REPLICAOF.", .since = "1.0.0",
+       .complexity = "O(1)", .arguments = kReplicaOfArgs},
+      {.name = "role", .arity = 1, .flags = {F::kNoscript, F::kLoading, F::kStale, F::kFast},
+       .acl = {C::kAdmin, C::kFast, C::kDangerous}, .handler = h::Role,
+       .summary = "Returns whether this server is a primary or a replica, with its links.",
+       .since = "2.8.12", .complexity = "O(1)"},
+      {.name = "replconf", .arity = -1,
+       .flags = {F::kAdmin, F::kNoscript, F::kLoading, F::kStale, F::kAllowBusy},
+       .acl = kAdminAcl, .handler = h::Replconf,
+       .summary = "Configures a replication link (sent between servers).", .since = "3.0.0",
+       .complexity = "O(1)"},
+      {.name = "psync", .arity = -3,
+       .flags = {F::kAdmin, F::kNoscript, F::kNoAsyncLoading, F::kNoMulti}, .acl = kAdminAcl,
+       .handler = h::Psync, .summary = "Starts a replication stream (sent by replicas).",
+       .since = "2.8.0", .arguments = "replicationid:string offset:integer"},
+      {.name = "sync", .arity = 1,
+       .flags = {F::kAdmin, F::kNoscript, F::kNoAsyncLoading, F::kNoMulti}, .acl = kAdminAcl,
+       .handler = h::Psync, .summary = "Starts a full replication stream (old replicas).",
+       .since = "1.0.0"},
       Container("slowlog", "Container for slow log commands.", "2.2.12", {
           {.name = "get", .arity = -2, .flags = kSlowlogFlags, .acl = kAdminAcl,
            .tips = "request_policy:all_nodes nondeterministic_output", .handler = h::SlowlogGet,
