@@ -224,6 +224,10 @@ void Dispatcher::Call(const CommandSpec& spec, ClientState& client,
   if (dirty_ != dirty_before && spec.flags.has(Flag::kWrite)) PropagateCall(client.db, args);
   has_rewrite_ = false;
   propagator_.EndCall();
+  // Where this client's last write ends in the replication stream (what WAIT waits for).
+  if (dirty_ != dirty_before && replication_ != nullptr) {
+    client.repl_write_offset = replication_->offset();
+  }
   const int64_t elapsed = SteadyUs() - start;
   const uint64_t errors = reply.errors_written() - errors_before;
   // Errors of the commands EXEC ran were counted by their own calls.
@@ -304,11 +308,15 @@ void Dispatcher::Pause(PauseMode mode, int64_t until_ms) {
   // A new pause can only extend or widen the current one, as in Redis.
   if (pause_mode_ == PauseMode::kNone || mode == PauseMode::kAll) pause_mode_ = mode;
   if (until_ms > pause_until_ms_ || pause_mode_ == PauseMode::kNone) pause_until_ms_ = until_ms;
+  // Nothing may change the data while writes are paused, expiry included (replicas must not
+  // receive DELs a failover would then miss).
+  keyspace_.set_expiry_paused(true);
 }
 
 void Dispatcher::Unpause() {
   pause_mode_ = PauseMode::kNone;
   pause_until_ms_ = 0;
+  keyspace_.set_expiry_paused(false);
   std::vector<uint64_t> waiting;
   waiting.swap(paused_clients_);
   for (uint64_t id : waiting) {

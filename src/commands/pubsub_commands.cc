@@ -2,6 +2,7 @@
 #include <string>
 
 #include "handlers.h"
+#include "petrel/replication/replication.h"
 #include "key_access.h"
 #include "petrel/command/dispatcher.h"
 #include "petrel/pubsub/publish.h"
@@ -59,6 +60,8 @@ void UnsubscribeGeneric(CommandContext& c, Kind kind, std::string_view verb) {
 void PublishGeneric(CommandContext& c, Kind kind) {
   c.reply.Integer(
       static_cast<int64_t>(pubsub::Publish(c.server.pubsub(), kind, c.arg(1), c.arg(2))));
+  // Replicas' subscribers hear it too (Redis replicates PUBLISH, but does not log it).
+  if (replication::Replication* r = c.server.replication()) r->PropagateToReplicas(c.db(), c.args);
 }
 
 void ReplyNames(CommandContext& c, Kind kind) {

@@ -296,8 +296,14 @@ void Connection<Socket>::Resume() {
 
 template <typename Socket>
 void Connection<Socket>::Deliver(std::string_view bytes) {
-  if (closed_ || state_.reply_off) return;
+  if (closed_ || close_scheduled_ || state_.reply_off) return;
   out_.append(bytes);
+  // A replica (or monitor) that stops reading is dropped at its class's limit, not buffered
+  // for without bound.
+  if (OverOutputLimits()) {
+    ScheduleClose();
+    return;
+  }
   ScheduleFlush();
 }
 
@@ -314,15 +320,21 @@ void Connection<Socket>::DeliverShared(std::shared_ptr<const std::string> bytes)
   // A publisher never waits for a slow subscriber: past its limit the subscriber is closed, from
   // the event loop since the publisher may be walking the subscriber lists right now.
   if (OverOutputLimits()) {
-    close_scheduled_ = true;
-    spdlog::warn("Client id={} addr={} scheduled to be closed ASAP for overcoming of output "
-                 "buffer limits.",
-                 state_.id, state_.addr);
-    ++dispatcher_.stats().client_output_buffer_limit_disconnections;
-    asio::post(socket_.get_executor(), [self = this->shared_from_this()] { self->Close(); });
+    ScheduleClose();
     return;
   }
   ScheduleFlush();
+}
+
+template <typename Socket>
+void Connection<Socket>::ScheduleClose() {
+  // From the event loop: the caller may be walking subscriber or replica lists right now.
+  close_scheduled_ = true;
+  spdlog::warn("Client id={} addr={} scheduled to be closed ASAP for overcoming of output "
+               "buffer limits.",
+               state_.id, state_.addr);
+  ++dispatcher_.stats().client_output_buffer_limit_disconnections;
+  asio::post(socket_.get_executor(), [self = this->shared_from_this()] { self->Close(); });
 }
 
 template <typename Socket>

@@ -26,8 +26,8 @@ constexpr int64_t kRetryMs = 1000;
 
 }  // namespace
 
-ReplicaLink::ReplicaLink(Replication& repl, std::string host, int64_t port)
-    : repl_(repl), host_(std::move(host)), port_(port) {
+ReplicaLink::ReplicaLink(Replication& repl, std::string host, int64_t port, bool has_history)
+    : repl_(repl), host_(std::move(host)), port_(port), has_history_(has_history) {
   down_since_ms_ = NowMs();
   client_.authenticated = true;
   client_.is_primary_link = true;
@@ -35,7 +35,11 @@ ReplicaLink::ReplicaLink(Replication& repl, std::string host, int64_t port)
   Connect();
 }
 
-ReplicaLink::~ReplicaLink() { Drop("the link is no longer wanted"); }
+ReplicaLink::~ReplicaLink() {
+  alive_.reset();
+  Drop("the link is no longer wanted");
+  if (loader_.joinable()) loader_.join();
+}
 
 int64_t ReplicaLink::NowMs() const { return repl_.server().clock().NowMs(); }
 
@@ -173,6 +177,7 @@ void ReplicaLink::OnRead(const asio::error_code& ec, size_t n) {
       continue;
     }
     if (state_ == State::kSync) {
+      if (loading_) break;  // anything more waits for the load
       if (!ReceiveSnapshot()) return;
       if (state_ == State::kSync) break;  // needs more bytes
       continue;
@@ -235,7 +240,7 @@ bool ReplicaLink::HandleLine(std::string_view line) {
     case Step::kCapa: {
       step_ = Step::kPsync;
       // Continue our history if we have one: the next byte we need is offset + 1.
-      if (repl_.offset() > 0) {
+      if (has_history_) {
         spdlog::info("Trying a partial resynchronization (request {}:{}).", repl_.replid(),
                      repl_.offset() + 1);
         SendCommand({"PSYNC", repl_.replid(), std::to_string(repl_.offset() + 1)});
@@ -362,6 +367,7 @@ bool ReplicaLink::ReceiveSnapshot() {
   }
   sync_read_ += static_cast<int64_t>(data.size());
   if (!done) return true;
+  loading_ = true;
   return LoadSnapshot();
 }
 
@@ -377,28 +383,49 @@ bool ReplicaLink::LoadSnapshot() {
          "synchronization: " + std::strerror(errno));
     return false;
   }
-  spdlog::info("MASTER <-> REPLICA sync: Flushing old data");
-  for (int db = 0; db < server.keyspace().count(); ++db) server.DatabaseReplaced(db);
-  server.keyspace().FlushAll();
   spdlog::info("MASTER <-> REPLICA sync: Loading DB in memory");
+  // Loaded aside on a helper thread, so this server keeps answering meanwhile (from the data
+  // it had, as replica-serve-stale-data allows). The primary sends nothing more until our ACK.
   persistence::RdbLoadOptions options;
   options.drop_expired = false;  // the primary decides when keys expire
   options.now_ms = NowMs();
   options.verify_checksum = s.rdbchecksum;
   options.hash_limits = {static_cast<size_t>(s.hash_max_listpack_entries),
                          static_cast<size_t>(s.hash_max_listpack_value)};
-  persistence::RdbLoadResult result;
-  server.keyspace().set_loading(true);
-  auto error = persistence::LoadRdbFile(s.dbfilename, server.keyspace(), options, &result);
-  server.keyspace().set_loading(false);
+  auto data = std::make_unique<storage::Keyspace>(server.keyspace().count(), server.clock());
+  data->set_loading(true);
+  const uint64_t gen = generation_;
+  if (loader_.joinable()) loader_.join();
+  loader_ = std::thread([this, gen, options, path = s.dbfilename, data = std::move(data)]() mutable {
+    persistence::RdbLoadResult result;
+    auto error = persistence::LoadRdbFile(path, *data, options, &result);
+    asio::post(repl_.io(), [this, gen, alive = std::weak_ptr<int>(alive_), data = std::move(data),
+                            error = std::move(error), result]() mutable {
+      if (alive.expired() || gen != generation_) return;  // the link was dropped meanwhile
+      SnapshotLoaded(std::move(data), std::move(error), result);
+    });
+  });
+  return true;
+}
+
+void ReplicaLink::SnapshotLoaded(std::unique_ptr<storage::Keyspace> data,
+                                 std::optional<std::string> error,
+                                 persistence::RdbLoadResult result) {
+  if (loader_.joinable()) loader_.join();
+  loading_ = false;
+  command::Dispatcher& server = repl_.server();
   if (error) {
     spdlog::warn("Failed trying to load the MASTER synchronization DB from disk: {}", *error);
-    server.keyspace().FlushAll();
     Drop("the snapshot could not be loaded");
-    return false;
+    return;
   }
+  spdlog::info("MASTER <-> REPLICA sync: Flushing old data");
+  for (int db = 0; db < server.keyspace().count(); ++db) server.DatabaseReplaced(db);
+  server.keyspace().SwapData(*data);
+  data.reset();  // the old data, freed here
   spdlog::info("MASTER <-> REPLICA sync: Finished with success");
   repl_.AdoptHistory(sync_replid_, sync_offset_);
+  has_history_ = true;
   client_.db = std::max(result.repl_stream_db, 0);
   repl_.persistence().RestartAofAfterSync();
   state_ = State::kConnected;
@@ -412,7 +439,8 @@ bool ReplicaLink::LoadSnapshot() {
   }
   // Tell the primary at once where we are; it waits for this before streaming to us.
   SendAck();
-  return true;
+  if (!ApplyStream()) return;
+  Read();
 }
 
 bool ReplicaLink::ApplyStream() {
@@ -488,6 +516,7 @@ void ReplicaLink::Drop(std::string_view why) {
   if (down_since_ms_ == 0) down_since_ms_ = NowMs();
   state_ = State::kConnect;
   connect_ms_ = NowMs();
+  loading_ = false;
   reading_ = writing_in_flight_ = false;
   buf_.clear();
   pos_ = 0;
@@ -506,6 +535,7 @@ void ReplicaLink::Cron() {
     }
     return;
   }
+  if (loading_) last_io_ms_ = now;  // loading is not silence on the link
   if (now - last_io_ms_ > s.repl_timeout * 1000 && last_io_ms_ > 0 &&
       state_ != State::kConnecting) {
     Drop(state_ == State::kSync ? "Timeout receiving bulk data from MASTER... If the problem "

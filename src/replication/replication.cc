@@ -66,7 +66,8 @@ void Replication::Start() {
                  offset_);
   }
   spdlog::info("Connecting to MASTER {}:{}", s.replicaof_host, s.replicaof_port);
-  link_ = std::make_unique<ReplicaLink>(*this, s.replicaof_host, s.replicaof_port);
+  link_ = std::make_unique<ReplicaLink>(*this, s.replicaof_host, s.replicaof_port,
+                                        !persistence_.loaded_repl_id().empty());
   if (!persistence_.loaded_repl_id().empty()) link_->set_stream_db(persistence_.loaded_repl_stream_db());
   server_.keyspace().set_replica_mode(true);
 }
@@ -101,6 +102,13 @@ void Replication::Append(int db, std::string_view command) {
     selected_db_ = db;
   }
   Feed(command);
+}
+
+void Replication::PropagateToReplicas(int db, std::span<const std::string_view> args) {
+  if (is_replica() || !backlog_) return;
+  std::string encoded;
+  EncodeCommand(args, encoded);
+  Append(db, encoded);
 }
 
 void Replication::ForwardStream(std::string_view bytes) {
@@ -194,6 +202,7 @@ void Replication::Psync(command::CommandContext& c) {
   r.announced_ip = client.repl_announced_ip;
   r.capa_eof = client.repl_capa_eof;
   client.is_replica = true;
+  if (replicas_.empty()) last_ping_ms_ = server_.clock().NowMs();  // first PING a period on
   EnsureBacklog();
   if (psync && TryPartial(client, replid, from)) {
     ++sync_partial_ok_;
@@ -215,25 +224,32 @@ void Replication::StartFullSyncs() {
   std::vector<command::ClientState*> ready;
   int64_t longest_wait = 0;
   size_t waiting = 0;
+  bool all_eof = true;
   for (AttachedReplica& r : replicas_) {
     if (r.state != AttachedReplica::State::kWaitBgsaveStart) continue;
     ++waiting;
     longest_wait = std::max(longest_wait, now - r.wait_since_ms);
+    all_eof = all_eof && r.capa_eof;
     // The child writes to the socket: nothing of ours may be in flight on it.
     if (r.client->link->OutputBufferBytes() == 0) ready.push_back(r.client);
   }
   if (ready.empty() || ready.size() != waiting) return;
-  const bool diskless = s.repl_diskless_sync;
+  // Replicas that do not understand the EOF framing get the snapshot through a file.
+  const bool diskless = s.repl_diskless_sync && all_eof;
   const bool enough = s.repl_diskless_sync_max_replicas > 0 &&
                       static_cast<int64_t>(waiting) >= s.repl_diskless_sync_max_replicas;
   if (diskless && !enough && longest_wait < s.repl_diskless_sync_delay * 1000) return;
   std::vector<int> fds;
-  for (command::ClientState* c : ready) fds.push_back(c->link->Fd());
+  std::vector<uint64_t> ids;
+  for (command::ClientState* c : ready) {
+    fds.push_back(c->link->Fd());
+    ids.push_back(c->id);
+  }
   // The replicas get the stream from the fork on; the child writes +FULLRESYNC with this offset.
   const std::string header = "+FULLRESYNC " + replid_ + " " + std::to_string(offset_) + "\r\n";
   const auto started = persistence_.StartReplicationSync(
       fds, diskless, header, replid_, offset_,
-      [this, ready](bool ok) { FullSyncDone(ok, ready); });
+      [this, ids](bool ok) { FullSyncDone(ok, ids); });
   if (started != persistence::StartResult::kStarted) return;  // another child: next tick
   selected_db_ = -1;  // the loaded snapshot leaves the replicas in database 0
   sync_in_progress_ = true;
@@ -244,12 +260,16 @@ void Replication::StartFullSyncs() {
   spdlog::info("Starting BGSAVE for SYNC with target: {}", diskless ? "replicas sockets" : "disk");
 }
 
-void Replication::FullSyncDone(bool ok, const std::vector<command::ClientState*>& targets) {
+void Replication::FullSyncDone(bool ok, const std::vector<uint64_t>& targets) {
   sync_in_progress_ = false;
   const int64_t now = server_.clock().NowMs();
-  for (command::ClientState* c : targets) {
-    AttachedReplica* r = Find(c);
-    if (r == nullptr) continue;  // it went away meanwhile
+  for (uint64_t id : targets) {
+    // By id: a replica that went away meanwhile may have left its address to a new one.
+    auto it = std::find_if(replicas_.begin(), replicas_.end(),
+                           [id](const AttachedReplica& r) { return r.client->id == id; });
+    if (it == replicas_.end() || it->state != AttachedReplica::State::kWaitBgsaveEnd) continue;
+    AttachedReplica* r = &*it;
+    command::ClientState* c = r->client;
     if (!ok) {
       spdlog::warn("Full sync of replica {} failed", c->addr);
       c->link->RequestClose();
@@ -355,7 +375,7 @@ void Replication::Wait(command::CommandContext& c) {
     c.reply.Error(!timeout ? "timeout is not an integer or out of range" : "timeout is negative");
     return;
   }
-  const int64_t target = offset_;
+  const int64_t target = c.client.repl_write_offset;
   int64_t acked = 0;
   for (const AttachedReplica& r : replicas_) {
     if (r.state == AttachedReplica::State::kOnline && r.ack_offset >= target) ++acked;
@@ -441,7 +461,8 @@ void Replication::ReplicaOf(command::CommandContext& c) {
     // Our own history becomes the one to continue from, should the new primary share it.
     DisconnectReplicas();
   }
-  link_ = std::make_unique<ReplicaLink>(*this, host, *port);
+  // A primary turning replica offers its own history first (the new primary may share it).
+  link_ = std::make_unique<ReplicaLink>(*this, host, *port, true);
   server_.keyspace().set_replica_mode(true);
   s.replicaof_host = host;
   s.replicaof_port = *port;

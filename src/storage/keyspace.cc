@@ -46,7 +46,7 @@ Entry* Keyspace::Find(int db, std::string_view key, Lookup mode) {
   if (e != nullptr && e->has_ttl && !loading_ && !primary_access_ &&
       d.expires.Get(e) <= clock_.NowMs()) {
     // A replica keeps it for its primary's DEL, unless a client writes it (writable replica).
-    if (!replica_mode_ || mode == Lookup::kWrite) DeleteExpired(db, e);
+    if ((!replica_mode_ && !expiry_paused_) || mode == Lookup::kWrite) DeleteExpired(db, e);
     e = nullptr;
   }
   if (mode == Lookup::kRead) {
@@ -159,7 +159,7 @@ size_t Keyspace::TotalKeys() const {
 }
 
 size_t Keyspace::ActiveExpireCycle(int64_t budget_us) {
-  if (replica_mode_) return 0;  // the primary's DELs do it
+  if (replica_mode_ || expiry_paused_) return 0;  // the primary's DELs do it, or a pause holds
   const int64_t start = MonotonicUs();
   const int64_t now = clock_.NowMs();
   size_t reclaimed = 0;
@@ -216,7 +216,7 @@ Entry* Keyspace::RandomLiveKey(int db) {
   for (int tries = 0; tries < 100 && d.dict.size() > 0; ++tries) {
     Entry* e = d.dict.Random(rng_);
     if (!IsExpired(db, e)) return e;
-    if (!replica_mode_) DeleteExpired(db, e);
+    if (!replica_mode_ && !expiry_paused_) DeleteExpired(db, e);
   }
   return nullptr;
 }

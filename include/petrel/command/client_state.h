@@ -84,6 +84,7 @@ struct ClientState {
   int64_t repl_listening_port = 0;
   std::string repl_announced_ip;
   bool repl_capa_eof = false;
+  int64_t repl_write_offset = 0;  // the stream offset after this client's last write
   // WAIT: the reply comes later; no further command of this client runs until then.
   bool blocked = false;
 };

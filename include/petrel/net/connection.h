@@ -58,6 +58,7 @@ class Connection final : public command::ClientLink,
   bool CheckOutputLimits();
   bool OverOutputLimits();
   void ScheduleFlush();
+  void ScheduleClose();  // over an output limit: closed from the event loop
 
   Socket socket_;
   command::Dispatcher& dispatcher_;

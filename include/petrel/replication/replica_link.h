@@ -11,9 +11,13 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <optional>
+#include <thread>
 
 #include "petrel/command/client_state.h"
+#include "petrel/persistence/rdb_reader.h"
 #include "petrel/resp/parser.h"
+#include "petrel/storage/keyspace.h"
 
 namespace petrel::replication {
 
@@ -23,7 +27,9 @@ class ReplicaLink final : public command::ClientLink {
  public:
   enum class State { kConnect, kConnecting, kHandshake, kSync, kConnected };
 
-  ReplicaLink(Replication& repl, std::string host, int64_t port);
+  // `has_history`: this server's replication id and offset are worth continuing from (it was a
+  // primary, or loaded a snapshot that recorded them); else it asks for a full sync.
+  ReplicaLink(Replication& repl, std::string host, int64_t port, bool has_history);
   ~ReplicaLink() override;
 
   void Cron();
@@ -70,6 +76,9 @@ class ReplicaLink final : public command::ClientLink {
   bool HandlePsyncReply(std::string_view line);
   bool ReceiveSnapshot();
   bool LoadSnapshot();
+  // The snapshot loaded aside (on a helper thread) is ready: swap it in and go on.
+  void SnapshotLoaded(std::unique_ptr<storage::Keyspace> data,
+                      std::optional<std::string> error, persistence::RdbLoadResult result);
   bool ApplyStream();
   void Drop(std::string_view why);
   int64_t NowMs() const;
@@ -90,6 +99,7 @@ class ReplicaLink final : public command::ClientLink {
   int64_t last_ack_ms_ = 0;
   int64_t connect_ms_ = 0;
   int64_t down_since_ms_ = 0;
+  bool has_history_;
   // The snapshot being received.
   std::string sync_replid_;
   int64_t sync_offset_ = 0;
@@ -100,6 +110,11 @@ class ReplicaLink final : public command::ClientLink {
   int sync_fd_ = -1;
   std::string sync_path_;
   bool header_read_ = false;
+  // The thread loading the snapshot aside; clients meanwhile get the old data (or MASTERDOWN).
+  std::thread loader_;
+  bool loading_ = false;
+  // Completions posted by the loader check this is still alive (the link may be gone).
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   // Applying the stream.
   command::ClientState client_;
   bool registered_ = false;

@@ -54,6 +54,8 @@ class Replication final : public CommandLogSink {
 
   // CommandLogSink: the write stream of a primary (a replica forwards its primary's instead).
   void Append(int db, std::string_view command) override;
+  // A command replicas get but the AOF does not (PUBLISH, so replicas' subscribers hear it).
+  void PropagateToReplicas(int db, std::span<const std::string_view> args);
 
   // Commands.
   void Psync(command::CommandContext& c);  // PSYNC and SYNC
@@ -98,7 +100,7 @@ class Replication final : public CommandLogSink {
   void EnsureBacklog();
   bool TryPartial(command::ClientState& c, std::string_view replid, int64_t from);
   void StartFullSyncs();
-  void FullSyncDone(bool ok, const std::vector<command::ClientState*>& targets);
+  void FullSyncDone(bool ok, const std::vector<uint64_t>& targets);
   AttachedReplica* Find(const command::ClientState* c);
   void BecomePrimary();
   void ShiftReplicationId();

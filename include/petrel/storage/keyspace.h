@@ -73,10 +73,14 @@ class Keyspace {
   // whose time has passed, but the primary's commands do (set_primary_access around them).
   void set_replica_mode(bool replica) { replica_mode_ = replica; }
   void set_primary_access(bool primary) { primary_access_ = primary; }
+  // CLIENT PAUSE WRITE: expired keys are hidden but neither deleted nor actively expired.
+  void set_expiry_paused(bool paused) { expiry_paused_ = paused; }
 
   void FlushDb(int db);
   void FlushAll();
   void Swap(int a, int b);
+  // Exchanges every database with `other`'s (a replica's full sync, loaded aside).
+  void SwapData(Keyspace& other) { dbs_.swap(other.dbs_); }
   size_t TotalKeys() const;
 
   // One bounded pass of active expiry: samples keys with a TTL and deletes the expired ones,
@@ -112,6 +116,7 @@ class Keyspace {
   bool loading_ = false;
   bool replica_mode_ = false;
   bool primary_access_ = false;
+  bool expiry_paused_ = false;
 };
 
 }  // namespace petrel::storage
