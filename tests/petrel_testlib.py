@@ -393,6 +393,58 @@ class RespClient:
 
 
 # ---------------------------------------------------------------------------------------------
+# Processes: what a server forked (its BGSAVE or rewrite children), for tests that kill -9
+# ---------------------------------------------------------------------------------------------
+
+def proc_stat(pid):
+    """(state, ppid, pgrp) of a process from /proc/<pid>/stat, or None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    fields = data[data.rindex(b")") + 2:].split()
+    return fields[0].decode(), int(fields[1]), int(fields[2])
+
+
+def process_alive(pid):
+    st = proc_stat(pid)
+    return st is not None and st[0] not in ("Z", "X")
+
+
+def live_group_members(pgid):
+    """Pids of the live (not zombie) processes in process group `pgid`."""
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            st = proc_stat(int(name))
+            if st is not None and st[2] == pgid and st[0] not in ("Z", "X"):
+                found.append(int(name))
+    return found
+
+
+def descendants(pid):
+    """Pids of all descendants of `pid` (via /proc/<pid>/task/<tid>/children)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            tids = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open(f"/proc/{p}/task/{tid}/children") as f:
+                    kids = [int(k) for k in f.read().split()]
+            except OSError:
+                continue
+            out.extend(kids)
+            todo.extend(kids)
+    return out
+
+
+
+# ---------------------------------------------------------------------------------------------
 # Server process
 # ---------------------------------------------------------------------------------------------
 

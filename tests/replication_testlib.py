@@ -51,52 +51,6 @@ DEFAULT_OPTIONS = (
 # processes
 # ---------------------------------------------------------------------------------------------
 
-def _proc_stat(pid):
-    """(state, ppid, pgrp) of a process from /proc/<pid>/stat, or None if it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            data = f.read()
-    except OSError:
-        return None
-    fields = data[data.rindex(b")") + 2:].split()
-    return fields[0].decode(), int(fields[1]), int(fields[2])
-
-
-def _live(pid):
-    st = _proc_stat(pid)
-    return st is not None and st[0] not in ("Z", "X")
-
-
-def live_group_members(pgid):
-    """Pids of the live (not zombie) processes of process group `pgid`."""
-    found = []
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            st = _proc_stat(int(name))
-            if st is not None and st[2] == pgid and st[0] not in ("Z", "X"):
-                found.append(int(name))
-    return found
-
-
-def descendants(pid):
-    """Pids of all descendants of `pid`."""
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            tids = os.listdir(f"/proc/{p}/task")
-        except OSError:
-            continue
-        for tid in tids:
-            try:
-                with open(f"/proc/{p}/task/{tid}/children") as f:
-                    kids = [int(k) for k in f.read().split()]
-            except OSError:
-                continue
-            out.extend(kids)
-            todo.extend(kids)
-    return out
-
 
 class ReplServer:
     """petrel-server or redis-server bound to one directory that survives restarts.
@@ -212,7 +166,7 @@ class ReplServer:
         if self.proc is None:
             return
         pgid = self.proc.pid
-        kids = descendants(self.proc.pid)
+        kids = tl.descendants(self.proc.pid)
         try:
             os.killpg(pgid, signal.SIGKILL)
         except ProcessLookupError:
@@ -223,7 +177,7 @@ class ReplServer:
             except ProcessLookupError:
                 pass
         self.proc.wait(self.EXIT_TIMEOUT)
-        tl.wait_until(lambda: not live_group_members(pgid) and not any(map(_live, kids)),
+        tl.wait_until(lambda: not tl.live_group_members(pgid) and not any(map(tl.process_alive, kids)),
                       timeout=self.EXIT_TIMEOUT,
                       what=f"the killed server's processes (group {pgid}) to disappear")
         self.proc = None
@@ -243,10 +197,10 @@ class ReplServer:
                                  f"SIGTERM") from None
         self.proc = None
         try:
-            tl.wait_until(lambda: not live_group_members(pgid), timeout=self.EXIT_TIMEOUT,
+            tl.wait_until(lambda: not tl.live_group_members(pgid), timeout=self.EXIT_TIMEOUT,
                           what="the server's children to exit with it")
         finally:
-            if live_group_members(pgid):
+            if tl.live_group_members(pgid):
                 os.killpg(pgid, signal.SIGKILL)
         return status
 

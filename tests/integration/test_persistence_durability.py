@@ -80,52 +80,6 @@ def log_seed():
 # processes
 # -------------------------------------------------------------------------------------------
 
-def _proc_stat(pid):
-    """(state, ppid, pgrp) of a process from /proc/<pid>/stat, or None if it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            data = f.read()
-    except OSError:
-        return None
-    fields = data[data.rindex(b")") + 2:].split()
-    return fields[0].decode(), int(fields[1]), int(fields[2])
-
-
-def _live(pid):
-    st = _proc_stat(pid)
-    return st is not None and st[0] not in ("Z", "X")
-
-
-def live_group_members(pgid):
-    """Pids of the live (not zombie) processes in process group `pgid`."""
-    found = []
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            st = _proc_stat(int(name))
-            if st is not None and st[2] == pgid and st[0] not in ("Z", "X"):
-                found.append(int(name))
-    return found
-
-
-def descendants(pid):
-    """Pids of all descendants of `pid` (via /proc/<pid>/task/<tid>/children)."""
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            tids = os.listdir(f"/proc/{p}/task")
-        except OSError:
-            continue
-        for tid in tids:
-            try:
-                with open(f"/proc/{p}/task/{tid}/children") as f:
-                    kids = [int(k) for k in f.read().split()]
-            except OSError:
-                continue
-            out.extend(kids)
-            todo.extend(kids)
-    return out
-
 
 class DirServer:
     """petrel-server or redis-server bound to one directory, which survives restarts.
@@ -222,7 +176,7 @@ class DirServer:
         if self.proc is None:
             return 0
         pgid = self.proc.pid
-        kids = descendants(self.proc.pid)
+        kids = tl.descendants(self.proc.pid)
         try:
             os.killpg(pgid, signal.SIGKILL)
         except ProcessLookupError:
@@ -233,7 +187,7 @@ class DirServer:
             except ProcessLookupError:
                 pass
         self.proc.wait(self.EXIT_TIMEOUT)
-        tl.wait_until(lambda: not live_group_members(pgid) and not any(map(_live, kids)),
+        tl.wait_until(lambda: not tl.live_group_members(pgid) and not any(map(tl.process_alive, kids)),
                       timeout=self.EXIT_TIMEOUT,
                       what=f"the killed server's processes (group {pgid}) to disappear")
         self.proc = None
@@ -246,10 +200,10 @@ class DirServer:
         status = self.proc.wait(timeout or self.EXIT_TIMEOUT)
         self.proc = None
         try:
-            tl.wait_until(lambda: not live_group_members(pgid), timeout=self.EXIT_TIMEOUT,
+            tl.wait_until(lambda: not tl.live_group_members(pgid), timeout=self.EXIT_TIMEOUT,
                           what="the server's children to exit with it")
         finally:
-            if live_group_members(pgid):
+            if tl.live_group_members(pgid):
                 os.killpg(pgid, signal.SIGKILL)
         return status
 
@@ -258,7 +212,7 @@ class DirServer:
         pgid = self.proc.pid
         status = self.proc.wait(timeout or self.EXIT_TIMEOUT)
         self.proc = None
-        tl.wait_until(lambda: not live_group_members(pgid), timeout=self.EXIT_TIMEOUT,
+        tl.wait_until(lambda: not tl.live_group_members(pgid), timeout=self.EXIT_TIMEOUT,
                       what="the server's children to exit with it")
         return status
 
