@@ -17,6 +17,7 @@
 #include "petrel/persistence/persistence.h"
 #include "petrel/replication/replication.h"
 #include "petrel/util/clock.h"
+#include "petrel/util/log_role.h"
 #include "petrel/version.h"
 
 namespace {
@@ -42,6 +43,18 @@ class LevelMark final : public spdlog::custom_flag_formatter {
   }
 };
 
+// After the pid, Redis writes the process's role: M primary, S replica.
+class RoleMark final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg&, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    dest.push_back(petrel::util::LogRole());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<RoleMark>();
+  }
+};
+
 spdlog::level::level_enum LevelFor(const std::string& loglevel) {
   if (loglevel == "debug") return spdlog::level::trace;
   if (loglevel == "verbose") return spdlog::level::debug;
@@ -57,7 +70,8 @@ void SetUpLogging(const petrel::config::Settings& s) {
     logger = spdlog::basic_logger_mt("petrel", s.logfile);
   }
   auto formatter = std::make_unique<spdlog::pattern_formatter>();
-  formatter->add_flag<LevelMark>('~').set_pattern("%P:M %d %b %Y %H:%M:%S.%e %~ %v");
+  formatter->add_flag<LevelMark>('~').add_flag<RoleMark>('J').set_pattern(
+      "%P:%J %d %b %Y %H:%M:%S.%e %~ %v");
   logger->set_formatter(std::move(formatter));
   logger->set_level(LevelFor(s.loglevel));
   logger->flush_on(spdlog::level::trace);

@@ -71,15 +71,16 @@ void ReplicaLink::Connect() {
   resolver_ = std::make_unique<asio::ip::tcp::resolver>(repl_.io());
   resolver_->async_resolve(
       host_, std::to_string(port_),
-      [this, gen](const asio::error_code& ec, asio::ip::tcp::resolver::results_type results) {
-        if (gen != generation_) return;
+      [this, gen, alive = std::weak_ptr<int>(alive_)](
+          const asio::error_code& ec, asio::ip::tcp::resolver::results_type results) {
+        if (alive.expired() || gen != generation_) return;
         if (ec) {
           Drop("Unable to resolve the master's address: " + ec.message());
           return;
         }
         asio::async_connect(*socket_, results,
-                            [this, gen](const asio::error_code& ec2, const asio::ip::tcp::endpoint&) {
-                              if (gen != generation_) return;
+                            [this, gen, alive](const asio::error_code& ec2, const asio::ip::tcp::endpoint&) {
+                              if (alive.expired() || gen != generation_) return;
                               if (ec2) {
                                 Drop("Error condition on socket for SYNC: " + ec2.message());
                                 return;
@@ -125,8 +126,9 @@ void ReplicaLink::Write() {
   writing_.swap(out_);
   out_.clear();
   const uint64_t gen = generation_;
-  asio::async_write(*socket_, asio::buffer(writing_), [this, gen](const asio::error_code& ec, size_t) {
-    if (gen != generation_) return;
+  asio::async_write(*socket_, asio::buffer(writing_), [this, gen, alive = std::weak_ptr<int>(alive_)](
+                                                        const asio::error_code& ec, size_t) {
+    if (alive.expired() || gen != generation_) return;
     writing_in_flight_ = false;
     writing_.clear();
     if (ec) {
@@ -151,8 +153,8 @@ void ReplicaLink::Read() {
   reading_ = true;
   const uint64_t gen = generation_;
   socket_->async_read_some(asio::buffer(buf_.data() + old, kReadChunk),
-                           [this, gen, old](const asio::error_code& ec, size_t n) {
-                             if (gen != generation_) return;
+                           [this, gen, old, alive = std::weak_ptr<int>(alive_)](const asio::error_code& ec, size_t n) {
+                             if (alive.expired() || gen != generation_) return;
                              reading_ = false;
                              buf_.resize(old + n);
                              OnRead(ec, n);
@@ -484,8 +486,8 @@ void ReplicaLink::SendAck() {
 }
 
 void ReplicaLink::RequestClose() {
-  asio::post(repl_.io(), [this, gen = generation_] {
-    if (gen == generation_) Drop("the primary link was killed");
+  asio::post(repl_.io(), [this, gen = generation_, alive = std::weak_ptr<int>(alive_)] {
+    if (!alive.expired() && gen == generation_) Drop("the primary link was killed");
   });
 }
 

@@ -9,6 +9,7 @@
 #include "petrel/command/errors.h"
 #include "petrel/persistence/persistence.h"
 #include "petrel/replication/replica_link.h"
+#include "petrel/util/log_role.h"
 #include "petrel/util/numbers.h"
 
 namespace petrel::replication {
@@ -68,6 +69,7 @@ void Replication::Start() {
   spdlog::info("Connecting to MASTER {}:{}", s.replicaof_host, s.replicaof_port);
   link_ = std::make_unique<ReplicaLink>(*this, s.replicaof_host, s.replicaof_port,
                                         !persistence_.loaded_repl_id().empty());
+  util::SetLogRole('S');
   if (!persistence_.loaded_repl_id().empty()) link_->set_stream_db(persistence_.loaded_repl_stream_db());
   server_.keyspace().set_replica_mode(true);
 }
@@ -426,6 +428,7 @@ int64_t Replication::GoodReplicas() const {
 void Replication::BecomePrimary() {
   if (!link_) return;
   link_.reset();
+  util::SetLogRole('M');
   server_.keyspace().set_replica_mode(false);
   ShiftReplicationId();
   selected_db_ = -1;
@@ -463,6 +466,7 @@ void Replication::ReplicaOf(command::CommandContext& c) {
   }
   // A primary turning replica offers its own history first (the new primary may share it).
   link_ = std::make_unique<ReplicaLink>(*this, host, *port, true);
+  util::SetLogRole('S');
   server_.keyspace().set_replica_mode(true);
   s.replicaof_host = host;
   s.replicaof_port = *port;

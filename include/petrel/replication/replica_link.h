@@ -113,7 +113,7 @@ class ReplicaLink final : public command::ClientLink {
   // The thread loading the snapshot aside; clients meanwhile get the old data (or MASTERDOWN).
   std::thread loader_;
   bool loading_ = false;
-  // Completions posted by the loader check this is still alive (the link may be gone).
+  // Every completion (socket, loader) checks this is still alive: the link may be gone.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   // Applying the stream.
   command::ClientState client_;
