@@ -614,10 +614,10 @@ def fmt_value(metric, value):
     return "{:,.0f}".format(value)
 
 
-def cell(metric, name):
+def cell(metric, name, fmt=fmt_value):
     value = metric.median(name)
     if value is not None:
-        text = fmt_value(metric, value)
+        text = fmt(metric, value)
         if metric.errors[name]:
             text += " (%d failed)" % len(metric.errors[name])
         return text
@@ -626,7 +626,10 @@ def cell(metric, name):
     return "n/a"
 
 
-def report(opts, metrics):
+def markdown_report(opts, metrics, description, better, fmt=fmt_value):
+    """The run's header (date, machine, both binaries), `description`, and one table row per
+    metric; `better` says which way each kind of figure is better. Shared with the replication
+    benchmark."""
     lines = []
     lines.append("Run %s on %s, %d CPUs, Linux %s." % (
         datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), rb.cpu_model(),
@@ -635,20 +638,25 @@ def report(opts, metrics):
         rb.command_output([opts.petrel, "--version"]), opts.petrel, rb.build_type(opts.petrel),
         rb.command_output([opts.redis, "--version"]), opts.redis))
     lines.append("")
-    lines.append("%d round(s), servers alternating, one server running at a time; data in "
-                 "`%s`. Values are medians over rounds; the ratio is the median of the "
-                 "per-round ratios Petrel/Redis. Strings: `key:<12 digits>`; SET load: "
-                 "`redis-benchmark -t set -r %d -c %d`."
-                 % (opts.rounds, opts.tmpdir, opts.keys, opts.clients))
+    lines.append(description)
     lines.append("")
-    lines.append("| Metric | Petrel | Redis | Petrel/Redis (times, sizes, memory: lower is "
-                 "better; req/s: higher is better) | Ratio range |")
+    lines.append("| Metric | Petrel | Redis | Petrel/Redis (%s) | Ratio range |" % better)
     lines.append("|---|---:|---:|---:|---:|")
     for m in metrics:
         rng = ("%.2f–%.2f" % (min(m.ratios), max(m.ratios))) if m.ratios else "n/a"
         lines.append("| %s | %s | %s | %s | %s |" % (
-            m.label, cell(m, "petrel"), cell(m, "redis"), rb.fmt_ratio(m.ratios), rng))
+            m.label, cell(m, "petrel", fmt), cell(m, "redis", fmt), rb.fmt_ratio(m.ratios), rng))
     return "\n".join(lines) + "\n"
+
+
+def report(opts, metrics):
+    description = ("%d round(s), servers alternating, one server running at a time; data in "
+                   "`%s`. Values are medians over rounds; the ratio is the median of the "
+                   "per-round ratios Petrel/Redis. Strings: `key:<12 digits>`; SET load: "
+                   "`redis-benchmark -t set -r %d -c %d`."
+                   % (opts.rounds, opts.tmpdir, opts.keys, opts.clients))
+    return markdown_report(opts, metrics, description,
+                           "times, sizes, memory: lower is better; req/s: higher is better")
 
 
 def to_json(opts, metrics):

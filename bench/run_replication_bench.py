@@ -41,7 +41,6 @@ import datetime
 import json
 import math
 import os
-import platform
 import shutil
 import signal
 import statistics
@@ -400,44 +399,18 @@ def fmt_value(metric, value):
     return rpb.fmt_value(metric, value)
 
 
-def cell(metric, name):
-    value = metric.median(name)
-    if value is not None:
-        text = fmt_value(metric, value)
-        if metric.errors[name]:
-            text += " (%d failed)" % len(metric.errors[name])
-        return text
-    if metric.errors[name]:
-        return "n/a: " + metric.errors[name][0].replace("|", "\\|")[:160]
-    return "n/a"
-
-
 def report(opts, metrics):
-    lines = []
-    lines.append("Run %s on %s, %d CPUs, Linux %s." % (
-        datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), rb.cpu_model(),
-        os.cpu_count() or 0, platform.release()))
-    lines.append("Petrel: `%s` (`%s`, %s build); Redis: `%s` (`%s`)." % (
-        rb.command_output([opts.petrel, "--version"]), opts.petrel, rb.build_type(opts.petrel),
-        rb.command_output([opts.redis, "--version"]), opts.redis))
-    lines.append("")
-    lines.append("%d round(s), kinds alternating, one kind (primary and its replicas) running at "
-                 "a time; data in `%s`. Values are medians over rounds; the ratio is the median "
-                 "of the per-round ratios Petrel/Redis. Full sync: `key:<12 digits>` strings. "
-                 "SET: `redis-benchmark -t set -c %d -r %d -n %d`. Lag: %d replica(s), a probe "
-                 "every %g ms for %g s under `redis-benchmark -t set -c %d -r %d -l`."
-                 % (opts.rounds, opts.tmpdir, opts.clients, opts.keyspace, opts.requests,
-                    opts.lag_replicas, opts.lag_interval * 1000, opts.lag_seconds, opts.clients,
-                    opts.keyspace))
-    lines.append("")
-    lines.append("| Metric | Petrel | Redis | Petrel/Redis (times, lag: lower is better; "
-                 "req/s: higher is better) | Ratio range |")
-    lines.append("|---|---:|---:|---:|---:|")
-    for m in metrics:
-        rng = ("%.2f–%.2f" % (min(m.ratios), max(m.ratios))) if m.ratios else "n/a"
-        lines.append("| %s | %s | %s | %s | %s |" % (
-            m.label, cell(m, "petrel"), cell(m, "redis"), rb.fmt_ratio(m.ratios), rng))
-    return "\n".join(lines) + "\n"
+    description = (
+        "%d round(s), kinds alternating, one kind (primary and its replicas) running at a time; "
+        "data in `%s`. Values are medians over rounds; the ratio is the median of the per-round "
+        "ratios Petrel/Redis. Full sync: `key:<12 digits>` strings. SET: `redis-benchmark -t "
+        "set -c %d -r %d -n %d`. Lag: %d replica(s), a probe every %g ms for %g s under "
+        "`redis-benchmark -t set -c %d -r %d -l`."
+        % (opts.rounds, opts.tmpdir, opts.clients, opts.keyspace, opts.requests,
+           opts.lag_replicas, opts.lag_interval * 1000, opts.lag_seconds, opts.clients,
+           opts.keyspace))
+    return rpb.markdown_report(opts, metrics, description,
+                               "times, lag: lower is better; req/s: higher is better", fmt_value)
 
 
 def to_json(opts, metrics):
