@@ -218,6 +218,12 @@ void Replication::Psync(command::CommandContext& c) {
   spdlog::info("Replica {} asks for synchronization", client.addr);
   spdlog::info("Full resync requested by replica {}", client.addr);
   replicas_.push_back(r);
+  // Without a delay to wait out, start now rather than at the next cron tick.
+  if (server_.settings().repl_diskless_sync_delay == 0 || !server_.settings().repl_diskless_sync) {
+    asio::post(io_, [this] {
+      if (!sync_in_progress_) StartFullSyncs();
+    });
+  }
 }
 
 void Replication::StartFullSyncs() {
